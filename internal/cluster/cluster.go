@@ -1,0 +1,677 @@
+// Package cluster is what a client knows of a Kafka cluster and how it
+// reaches it: the bootstrap addresses, the brokers by node id with one
+// connection each, the controller, topic metadata, and the coordinator
+// cache.
+//
+// Knowledge is cached and refreshed on demand: a look-up that finds nothing
+// fresh fetches it, and concurrent look-ups of the same thing share one
+// request. Failures make the cache forget: a broker that cannot be dialed
+// loses the coordinators and the controller role cached for it, and when no
+// known broker can be reached the client falls back to the bootstrap
+// addresses (re-bootstrap).
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafadmin/kafadmin/internal/conn"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMetadataMaxAge    = 5 * time.Minute
+	DefaultCoordinatorMaxAge = 5 * time.Minute
+	DefaultConnIdleTimeout   = 5 * time.Minute
+	DefaultDownFor           = time.Second
+)
+
+// Metadata versions kafadmin reads: v1 distinguishes "no topics" from "all
+// topics" and names the controller.
+const (
+	metadataMin = 1
+	metadataMax = 12
+)
+
+// Config is the cluster's configuration.
+type Config struct {
+	Conn              *conn.Config
+	Seeds             []string // host:port, validated by ParseSeeds
+	MetadataMaxAge    time.Duration
+	CoordinatorMaxAge time.Duration
+	ConnIdleTimeout   time.Duration // idle connections are closed after this
+	DownFor           time.Duration // after a failed dial, "any broker" avoids the broker this long
+	Observer          Observer
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func (c *Config) metadataMaxAge() time.Duration {
+	return orDefault(c.MetadataMaxAge, DefaultMetadataMaxAge)
+}
+
+func (c *Config) coordinatorMaxAge() time.Duration {
+	return orDefault(c.CoordinatorMaxAge, DefaultCoordinatorMaxAge)
+}
+func (c *Config) connIdleTimeout() time.Duration {
+	return orDefault(c.ConnIdleTimeout, DefaultConnIdleTimeout)
+}
+func (c *Config) downFor() time.Duration { return orDefault(c.DownFor, DefaultDownFor) }
+
+// Cluster is the client's view of a Kafka cluster. It is safe for
+// concurrent use.
+type Cluster struct {
+	cfg Config
+	obs Observer
+
+	ctx    context.Context // ends at Close; shared look-ups run under it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // shared look-ups and the reaper
+
+	mu         sync.Mutex
+	seeds      []*Broker
+	brokers    map[int32]*Broker
+	controller int32
+	clusterID  string
+	brokersAt  time.Time             // when the broker list was last fetched
+	topics     map[string]*TopicMeta // by name
+	metaFlight map[string]*flight    // metadata fetches in progress, by topic set
+
+	coordMu      sync.Mutex
+	coords       map[CoordKey]*coordEntry
+	coordFlights map[CoordKey]*flight
+}
+
+// New returns a cluster that will bootstrap from cfg.Seeds. It does no I/O.
+func New(cfg Config) *Cluster {
+	ctx, cancel := context.WithCancel(context.Background())
+	cl := &Cluster{
+		cfg:          cfg,
+		obs:          cfg.Observer,
+		ctx:          ctx,
+		cancel:       cancel,
+		brokers:      make(map[int32]*Broker),
+		controller:   -1,
+		topics:       make(map[string]*TopicMeta),
+		metaFlight:   make(map[string]*flight),
+		coords:       make(map[CoordKey]*coordEntry),
+		coordFlights: make(map[CoordKey]*flight),
+	}
+	if cl.obs == nil {
+		cl.obs = NopObserver{}
+	}
+	for i, addr := range cfg.Seeds {
+		host, port, _ := net.SplitHostPort(addr)
+		p, _ := strconv.Atoi(port)
+		cl.seeds = append(cl.seeds, newBroker(cl, int32(-1-i), host, int32(p), nil))
+	}
+	cl.wg.Add(1)
+	go cl.reap()
+	return cl
+}
+
+// Close closes every connection and stops background work. Look-ups in
+// progress fail with ErrClosed.
+func (cl *Cluster) Close() {
+	cl.cancel()
+	cl.wg.Wait()
+	cl.mu.Lock()
+	all := slices.Collect(func(yield func(*Broker) bool) {
+		for _, b := range cl.brokers {
+			if !yield(b) {
+				return
+			}
+		}
+	})
+	all = append(all, cl.seeds...)
+	cl.mu.Unlock()
+	for _, b := range all {
+		b.close()
+	}
+}
+
+func (cl *Cluster) isClosed() bool { return cl.ctx.Err() != nil }
+
+// Observer is the cluster's observer, never nil.
+func (cl *Cluster) Observer() Observer { return cl.obs }
+
+// reap closes connections that have been idle for the idle timeout, before
+// the broker's own connections.max.idle.ms closes them under a request.
+func (cl *Cluster) reap() {
+	defer cl.wg.Done()
+	idle := cl.cfg.connIdleTimeout()
+	tick := time.NewTicker(min(max(idle/4, 10*time.Millisecond), 30*time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-cl.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, b := range cl.allBrokers() {
+			b.closeIdle(idle)
+		}
+		cl.pruneCoordinators(time.Now().Add(-time.Hour))
+	}
+}
+
+func (cl *Cluster) allBrokers() []*Broker {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	out := make([]*Broker, 0, len(cl.brokers)+len(cl.seeds))
+	for _, b := range cl.brokers {
+		out = append(out, b)
+	}
+	return append(out, cl.seeds...)
+}
+
+// ParseSeeds validates bootstrap addresses. Each entry may hold several
+// comma-separated addresses; a missing port means 9092.
+func ParseSeeds(in []string) ([]string, error) {
+	var out []string
+	for _, entry := range in {
+		for _, addr := range strings.Split(entry, ",") {
+			addr = strings.TrimSpace(addr)
+			if addr == "" {
+				continue
+			}
+			norm, err := parseAddr(addr)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Contains(out, norm) {
+				out = append(out, norm)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no bootstrap brokers: give at least one host:port, e.g. localhost:9092")
+	}
+	return out, nil
+}
+
+func parseAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		if !strings.Contains(err.Error(), "missing port") {
+			return "", fmt.Errorf("bootstrap address %q is malformed (%v): want host:port, e.g. localhost:9092", addr, err)
+		}
+		host, port = strings.Trim(addr, "[]"), "9092"
+	}
+	if host == "" {
+		return "", fmt.Errorf("bootstrap address %q has no host: want host:port, e.g. localhost:9092", addr)
+	}
+	if strings.ContainsAny(host, " /\\") {
+		return "", fmt.Errorf("bootstrap address %q has an invalid host %q: want host:port, e.g. localhost:9092", addr, host)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return "", fmt.Errorf("bootstrap address %q has an invalid port %q: want a number from 1 to 65535, e.g. localhost:9092", addr, port)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// ---- brokers ----
+
+// upsertBroker records that node id is at host:port. A broker whose address
+// changed is replaced, and its connection closed.
+func (cl *Cluster) upsertBroker(id int32, host string, port int32, rack *string) *Broker {
+	nb := newBroker(cl, id, host, port, rack)
+	cl.mu.Lock()
+	old := cl.brokers[id]
+	if old != nil && old.Addr == nb.Addr {
+		if rack != nil {
+			old.Rack = *rack
+		}
+		cl.mu.Unlock()
+		return old
+	}
+	cl.brokers[id] = nb
+	cl.mu.Unlock()
+	if old != nil {
+		old.close()
+		cl.forgetBroker(old.ID)
+	}
+	return nb
+}
+
+// brokerUnreachable is called after a failed dial: the coordinators and the
+// controller role cached for the broker are forgotten, and the broker list
+// is due for a refresh.
+func (cl *Cluster) brokerUnreachable(b *Broker) {
+	if b.ID < 0 {
+		return
+	}
+	cl.forgetBroker(b.ID)
+	cl.mu.Lock()
+	cl.brokersAt = time.Time{}
+	cl.mu.Unlock()
+}
+
+func (cl *Cluster) forgetBroker(id int32) {
+	cl.mu.Lock()
+	if cl.controller == id {
+		cl.controller = -1
+	}
+	cl.mu.Unlock()
+	cl.coordMu.Lock()
+	for _, e := range cl.coords {
+		if e.node == id {
+			e.valid = false
+		}
+	}
+	cl.coordMu.Unlock()
+}
+
+// Broker returns the broker with node id, refreshing the broker list once if
+// it is not known.
+func (cl *Cluster) Broker(ctx context.Context, id int32) (*Broker, error) {
+	if b := cl.knownBroker(id); b != nil {
+		return b, nil
+	}
+	if err := cl.refreshBrokers(ctx); err != nil {
+		return nil, err
+	}
+	if b := cl.knownBroker(id); b != nil {
+		return b, nil
+	}
+	return nil, &conn.Error{Node: id, Op: "dial", Err: fmt.Errorf("broker %d is not in the cluster's metadata: %w", id, ErrBrokerGone)}
+}
+
+func (cl *Cluster) knownBroker(id int32) *Broker {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.brokers[id]
+}
+
+// Brokers returns every broker of the cluster, by node id, from metadata at
+// most maxAge old (the configured maximum age when maxAge is 0).
+func (cl *Cluster) Brokers(ctx context.Context, maxAge time.Duration) ([]*Broker, error) {
+	if maxAge <= 0 {
+		maxAge = cl.cfg.metadataMaxAge()
+	}
+	cl.mu.Lock()
+	fresh := !cl.brokersAt.IsZero() && time.Since(cl.brokersAt) < maxAge
+	cl.mu.Unlock()
+	if !fresh {
+		if err := cl.refreshBrokers(ctx); err != nil {
+			return nil, err
+		}
+	}
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	out := make([]*Broker, 0, len(cl.brokers))
+	for _, b := range cl.brokers {
+		out = append(out, b)
+	}
+	slices.SortFunc(out, func(a, b *Broker) int { return int(a.ID) - int(b.ID) })
+	return out, nil
+}
+
+// Controller returns the controller broker.
+func (cl *Cluster) Controller(ctx context.Context) (*Broker, error) {
+	cl.mu.Lock()
+	id, fresh := cl.controller, time.Since(cl.brokersAt) < cl.cfg.metadataMaxAge()
+	cl.mu.Unlock()
+	if id < 0 || !fresh {
+		if err := cl.refreshBrokers(ctx); err != nil {
+			return nil, err
+		}
+		cl.mu.Lock()
+		id = cl.controller
+		cl.mu.Unlock()
+	}
+	if id < 0 {
+		return nil, errors.New("the cluster names no controller")
+	}
+	return cl.Broker(ctx, id)
+}
+
+// ForgetController drops the cached controller id, if it is id.
+func (cl *Cluster) ForgetController(id int32) {
+	cl.mu.Lock()
+	if cl.controller == id {
+		cl.controller = -1
+	}
+	cl.mu.Unlock()
+}
+
+// ClusterID is the cluster id from the last metadata, "" if unknown.
+func (cl *Cluster) ClusterID() string {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.clusterID
+}
+
+// ControllerID is the controller's node id from the last metadata, or -1.
+func (cl *Cluster) ControllerID() int32 {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.controller
+}
+
+// InvalidateBrokers makes the next broker look-up fetch metadata.
+func (cl *Cluster) InvalidateBrokers() {
+	cl.mu.Lock()
+	cl.brokersAt = time.Time{}
+	cl.mu.Unlock()
+}
+
+// AnyBroker picks a broker for a request that any broker can serve: one
+// with a live connection if possible, never one whose last dial failed
+// recently unless every broker's did. When no known broker is left, the
+// bootstrap addresses are used (re-bootstrap). skip lists brokers already
+// tried.
+func (cl *Cluster) AnyBroker(skip ...*Broker) *Broker {
+	now := time.Now()
+	cl.mu.Lock()
+	known := make([]*Broker, 0, len(cl.brokers))
+	for _, b := range cl.brokers {
+		known = append(known, b)
+	}
+	seeds := cl.seeds
+	cl.mu.Unlock()
+
+	usable := func(bs []*Broker, needConn bool) []*Broker {
+		var out []*Broker
+		for _, b := range bs {
+			if slices.Contains(skip, b) || b.isDown(now) || (needConn && !b.connected()) {
+				continue
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	for _, pool := range [][]*Broker{usable(known, true), usable(known, false), usable(seeds, false)} {
+		if len(pool) > 0 {
+			return pool[rand.IntN(len(pool))]
+		}
+	}
+	// Everything is down or tried: the broker that failed longest ago.
+	var best *Broker
+	for _, b := range append(known, seeds...) {
+		if slices.Contains(skip, b) {
+			continue
+		}
+		if best == nil || downSince(b).Before(downSince(best)) {
+			best = b
+		}
+	}
+	return best
+}
+
+func downSince(b *Broker) time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.downUntil
+}
+
+// RequestAny sends req to any broker, moving to another broker at once when
+// one cannot be reached.
+func (cl *Cluster) RequestAny(ctx context.Context, req kmsg.Request, lo, hi int16) (kmsg.Response, error) {
+	var resp kmsg.Response
+	err := cl.withAnyBroker(ctx, func(b *Broker) error {
+		var err error
+		resp, err = b.Request(ctx, req, lo, hi)
+		return err
+	})
+	return resp, err
+}
+
+// ---- shared look-ups ----
+
+// flight is a look-up in progress that many callers can wait for.
+type flight struct {
+	done chan struct{}
+	val  any
+	err  error
+}
+
+// lookupTimeout bounds a shared look-up, which runs on the cluster's context
+// rather than any one caller's.
+func (cl *Cluster) lookupTimeout() time.Duration {
+	c := cl.cfg.Conn
+	return 2 * (orDefault(c.DialTimeout, conn.DefaultDialTimeout) + orDefault(c.RequestTimeout, conn.DefaultRequestTimeout))
+}
+
+// startFlight runs fn in the background under the cluster's context; finish
+// runs before the flight's waiters wake.
+func (cl *Cluster) startFlight(fn func(ctx context.Context) (any, error), finish func(*flight)) *flight {
+	f := &flight{done: make(chan struct{})}
+	cl.wg.Add(1)
+	go func() {
+		defer cl.wg.Done()
+		ctx, cancel := context.WithTimeout(cl.ctx, cl.lookupTimeout())
+		f.val, f.err = fn(ctx)
+		cancel()
+		if cl.isClosed() && f.err != nil {
+			f.err = ErrClosed
+		}
+		finish(f)
+		close(f.done)
+	}()
+	return f
+}
+
+func (f *flight) wait(ctx context.Context) (any, error) {
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// ---- metadata ----
+
+// TopicMeta is one topic as metadata described it.
+type TopicMeta struct {
+	Name       string
+	ID         [16]byte
+	Internal   bool
+	Err        error // the topic-level error, e.g. UNKNOWN_TOPIC_OR_PARTITION
+	Partitions []PartitionMeta
+	at         time.Time
+}
+
+// PartitionMeta is one partition as metadata described it.
+type PartitionMeta struct {
+	Partition   int32
+	Leader      int32 // -1 when there is none
+	LeaderEpoch int32
+	Replicas    []int32
+	ISR         []int32
+	Offline     []int32
+	Err         error
+}
+
+// Partition returns partition p, if the topic has it.
+func (t *TopicMeta) Partition(p int32) (PartitionMeta, bool) {
+	if p >= 0 && int(p) < len(t.Partitions) && t.Partitions[p].Partition == p {
+		return t.Partitions[p], true
+	}
+	for _, pm := range t.Partitions {
+		if pm.Partition == p {
+			return pm, true
+		}
+	}
+	return PartitionMeta{}, false
+}
+
+func (cl *Cluster) refreshBrokers(ctx context.Context) error {
+	_, err := cl.metadata(ctx, "", func(req *kmsg.MetadataRequest) { req.Topics = []kmsg.MetadataRequestTopic{} })
+	return err
+}
+
+// metadata fetches metadata shaped by build, sharing the fetch with callers
+// asking for the same key.
+func (cl *Cluster) metadata(ctx context.Context, key string, build func(*kmsg.MetadataRequest)) (*kmsg.MetadataResponse, error) {
+	cl.mu.Lock()
+	f := cl.metaFlight[key]
+	if f == nil {
+		f = cl.startFlight(func(ctx context.Context) (any, error) {
+			req := kmsg.NewPtrMetadataRequest()
+			build(req)
+			resp, err := cl.RequestAny(ctx, req, metadataMin, metadataMax)
+			if err != nil {
+				return nil, fmt.Errorf("metadata: %w", err)
+			}
+			mr := resp.(*kmsg.MetadataResponse)
+			cl.applyMetadata(mr)
+			return mr, nil
+		}, func(*flight) {
+			cl.mu.Lock()
+			delete(cl.metaFlight, key)
+			cl.mu.Unlock()
+		})
+		cl.metaFlight[key] = f
+	}
+	cl.mu.Unlock()
+	v, err := f.wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return v.(*kmsg.MetadataResponse), nil
+}
+
+// applyMetadata updates the broker registry, the controller and the topics
+// in resp.
+func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) {
+	now := time.Now()
+	seen := make(map[int32]bool, len(resp.Brokers))
+	for _, b := range resp.Brokers {
+		cl.upsertBroker(b.NodeID, b.Host, b.Port, b.Rack)
+		seen[b.NodeID] = true
+	}
+	var gone []*Broker
+	cl.mu.Lock()
+	if len(resp.Brokers) > 0 {
+		for id, b := range cl.brokers {
+			if !seen[id] {
+				gone = append(gone, b)
+				delete(cl.brokers, id)
+			}
+		}
+	}
+	cl.controller = resp.ControllerID
+	if resp.ClusterID != nil {
+		cl.clusterID = *resp.ClusterID
+	}
+	cl.brokersAt = now
+	for _, t := range resp.Topics {
+		if t.Topic == nil {
+			continue
+		}
+		tm := &TopicMeta{Name: *t.Topic, ID: t.TopicID, Internal: t.IsInternal, Err: kerr.ErrorForCode(t.ErrorCode), at: now}
+		for _, p := range t.Partitions {
+			tm.Partitions = append(tm.Partitions, PartitionMeta{
+				Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
+				Replicas: p.Replicas, ISR: p.ISR, Offline: p.OfflineReplicas, Err: kerr.ErrorForCode(p.ErrorCode),
+			})
+		}
+		slices.SortFunc(tm.Partitions, func(a, b PartitionMeta) int { return int(a.Partition) - int(b.Partition) })
+		cl.topics[tm.Name] = tm
+	}
+	seeds := cl.seeds
+	cl.mu.Unlock()
+
+	for _, b := range gone {
+		b.close()
+		cl.forgetBroker(b.ID)
+	}
+	// Known brokers replace the bootstrap connections.
+	if len(resp.Brokers) > 0 {
+		for _, s := range seeds {
+			s.closeIdle(0)
+		}
+	}
+}
+
+// Topics returns metadata for topics, fetching in one request those not
+// cached or older than maxAge (the configured maximum age when 0).
+func (cl *Cluster) Topics(ctx context.Context, topics []string, maxAge time.Duration) (map[string]*TopicMeta, error) {
+	if maxAge <= 0 {
+		maxAge = cl.cfg.metadataMaxAge()
+	}
+	out := make(map[string]*TopicMeta, len(topics))
+	var missing []string
+	cl.mu.Lock()
+	for _, t := range topics {
+		if tm := cl.topics[t]; tm != nil && tm.Err == nil && time.Since(tm.at) < maxAge {
+			out[t] = tm
+		} else if !slices.Contains(missing, t) {
+			missing = append(missing, t)
+		}
+	}
+	cl.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	slices.Sort(missing)
+	_, err := cl.metadata(ctx, "topics\x00"+strings.Join(missing, "\x00"), func(req *kmsg.MetadataRequest) {
+		for _, t := range missing {
+			rt := kmsg.NewMetadataRequestTopic()
+			rt.Topic = kmsg.StringPtr(t)
+			req.Topics = append(req.Topics, rt)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for _, t := range missing {
+		if tm := cl.topics[t]; tm != nil {
+			out[t] = tm
+		}
+	}
+	for _, t := range missing {
+		if out[t] == nil { // a broker that answered without the topic
+			out[t] = &TopicMeta{Name: t, Err: kerr.UnknownTopicOrPartition}
+		}
+	}
+	return out, nil
+}
+
+// AllTopics fetches metadata for every topic.
+func (cl *Cluster) AllTopics(ctx context.Context) ([]*TopicMeta, error) {
+	resp, err := cl.metadata(ctx, "all", func(req *kmsg.MetadataRequest) { req.Topics = nil })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*TopicMeta, 0, len(resp.Topics))
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for _, t := range resp.Topics {
+		if t.Topic != nil {
+			if tm := cl.topics[*t.Topic]; tm != nil {
+				out = append(out, tm)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *TopicMeta) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// InvalidateTopic makes the next look-up of topic fetch metadata.
+func (cl *Cluster) InvalidateTopic(topic string) {
+	cl.mu.Lock()
+	delete(cl.topics, topic)
+	cl.mu.Unlock()
+}

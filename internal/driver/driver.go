@@ -1,0 +1,506 @@
+// Package driver runs one admin call to completion over a cluster that may
+// be changing under it.
+//
+// A call is a set of keys (group ids, topic partitions, brokers...). Each key
+// is looked up to the broker that must serve it, keys bound for the same
+// broker are sent together, and each key then ends in one of four ways:
+// done, failed, back to look-up (its broker no longer serves it: the
+// coordinator or leader moved, or the connection died), or retried on the
+// same broker (the broker is busy: a coordinator loading its state). Retries
+// are unlimited but backed off, exponentially from 100 ms to 1 s with ±20 %
+// jitter, look-ups included; only a non-retriable error or the caller's
+// deadline ends a key that is not done.
+//
+// One goroutine, the caller's, owns all of a call's state. Look-ups and
+// sends run in their own goroutines and report back to it, so that a slow
+// broker never holds up keys bound elsewhere.
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kafadmin/kafadmin/internal/cluster"
+	"github.com/kafadmin/kafadmin/internal/conn"
+)
+
+// RouteKind is how a key finds its broker.
+type RouteKind uint8
+
+// Route kinds.
+const (
+	ToGroupCoordinator RouteKind = iota // Route.Key is a group id
+	ToTxnCoordinator                    // Route.Key is a transactional id
+	ToLeader                            // Route.Key and Route.Partition name a partition
+	ToController
+	ToBroker // Route.Broker is the node id
+	ToAnyBroker
+)
+
+// Route says where a key must be sent.
+type Route struct {
+	Kind      RouteKind
+	Key       string
+	Partition int32
+	Broker    int32
+}
+
+// Outcome is what became of a key after one attempt.
+type Outcome uint8
+
+// Outcomes.
+const (
+	Done     Outcome = iota // finished; the call stored its value
+	Fail                    // finished with an error retrying cannot cure
+	Relookup                // find the key's broker again, then retry
+	Retry                   // retry on the same broker
+)
+
+func (o Outcome) String() string {
+	return [...]string{"done", "fail", "relookup", "retry"}[o]
+}
+
+// Result is one key's outcome and, unless done, its cause.
+type Result struct {
+	Outcome Outcome
+	Err     error
+}
+
+// Attempt is one key as a Send sees it.
+type Attempt[K comparable] struct {
+	Key K
+	// N counts the key's sends, 1 for the first.
+	N int
+	// MaybeApplied reports that an earlier send of this key may have
+	// reached the broker and been applied: the connection died after the
+	// request was written. A call that is not idempotent uses it to tell
+	// "done by this call" from "already so".
+	MaybeApplied bool
+}
+
+// Call is an admin call over a set of keys.
+type Call[K comparable] struct {
+	// Name is what the call does, e.g. "describe groups".
+	Name string
+	Keys []K
+	// Route says where each key must be sent.
+	Route func(K) Route
+	// Describe names a key in errors and events, e.g. `group "g"`.
+	Describe func(K) string
+	// Send sends keys that are all bound for broker b and reports each
+	// key's result. An error instead fails the whole batch: a connection
+	// error sends every key back to look-up, any other error fails them.
+	// Send is called from many goroutines at once, one per broker.
+	Send func(ctx context.Context, b *cluster.Broker, batch []Attempt[K]) (map[K]Result, error)
+}
+
+// Failure is why a key did not finish.
+type Failure struct {
+	Broker   int32 // the broker of the last attempt, -1 if none was reached
+	Attempts int   // failed attempts, look-ups included
+	Cause    error // the last cause
+	// Deadline is the context's error when the deadline (or a
+	// cancellation) ended the key, nil when a non-retriable error did.
+	Deadline error
+}
+
+// Backoff is the delay before retry n (1 for the first).
+type Backoff func(n int) time.Duration
+
+// DefaultBackoff is exponential from 100 ms to 1 s, with ±20 % jitter.
+func DefaultBackoff(n int) time.Duration {
+	return ExponentialBackoff(100*time.Millisecond, time.Second, 0.2)(n)
+}
+
+// ExponentialBackoff doubles from lo up to hi, with ±jitter of randomness.
+func ExponentialBackoff(lo, hi time.Duration, jitter float64) Backoff {
+	return func(n int) time.Duration {
+		d := lo
+		for i := 1; i < n && d < hi; i++ {
+			d *= 2
+		}
+		d = min(d, hi)
+		return time.Duration(float64(d) * (1 + jitter*(2*rand.Float64()-1)))
+	}
+}
+
+// Run runs call until every key is done or failed, or ctx ends. It returns
+// the keys that did not finish, nil when all did.
+func Run[K comparable](ctx context.Context, cl *cluster.Cluster, backoff Backoff, call Call[K]) map[K]*Failure {
+	if backoff == nil {
+		backoff = DefaultBackoff
+	}
+	r := &run[K]{
+		ctx:     ctx,
+		cl:      cl,
+		call:    call,
+		backoff: backoff,
+		events:  make(chan func()),
+	}
+	seen := make(map[K]bool, len(call.Keys))
+	for _, k := range call.Keys {
+		if !seen[k] {
+			seen[k] = true
+			r.keys = append(r.keys, &keyState[K]{key: k, route: call.Route(k), broker: -1})
+		}
+	}
+	r.open = len(r.keys)
+	r.loop()
+	return r.failures
+}
+
+type phase uint8
+
+const (
+	waiting phase = iota // for its readyAt
+	busy                 // a look-up or send is under way
+	finished
+)
+
+type keyState[K comparable] struct {
+	key          K
+	route        Route
+	phase        phase
+	readyAt      time.Time
+	tries        int // failed attempts
+	sends        int
+	broker       int32           // broker of the last attempt
+	same         *cluster.Broker // retry here without a look-up
+	cause        error
+	maybeApplied bool
+}
+
+type run[K comparable] struct {
+	ctx      context.Context
+	cl       *cluster.Cluster
+	call     Call[K]
+	backoff  Backoff
+	keys     []*keyState[K]
+	open     int // keys not finished
+	running  int // goroutines that will send one event
+	events   chan func()
+	stopping bool // ctx ended: apply outcomes, start nothing new
+	failures map[K]*Failure
+}
+
+func (r *run[K]) loop() {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for r.open > 0 || r.running > 0 {
+		var next time.Time
+		if !r.stopping {
+			next = r.dispatchDue()
+		}
+		var wake <-chan time.Time
+		if !next.IsZero() {
+			timer.Reset(time.Until(next))
+			wake = timer.C
+		}
+		done := r.ctx.Done()
+		if r.stopping {
+			done = nil
+		}
+		select {
+		case ev := <-r.events:
+			r.running--
+			ev()
+		case <-wake:
+		case <-done:
+			r.stopping = true
+		}
+		timer.Stop()
+		if r.stopping && r.running == 0 {
+			r.expire()
+		}
+	}
+}
+
+// dispatchDue starts look-ups and sends for the keys whose wait is over and
+// returns when the next waiting key is due.
+func (r *run[K]) dispatchDue() time.Time {
+	now := time.Now()
+	var (
+		next    time.Time
+		direct  = make(map[*cluster.Broker][]*keyState[K])
+		lookups = make(map[RouteKind][]*keyState[K])
+	)
+	for _, s := range r.keys {
+		if s.phase != waiting {
+			continue
+		}
+		if s.readyAt.After(now) {
+			if next.IsZero() || s.readyAt.Before(next) {
+				next = s.readyAt
+			}
+			continue
+		}
+		s.phase = busy
+		if s.same != nil {
+			direct[s.same] = append(direct[s.same], s)
+			s.same = nil
+		} else {
+			lookups[s.route.Kind] = append(lookups[s.route.Kind], s)
+		}
+	}
+	for b, ss := range direct {
+		r.send(b, ss)
+	}
+	for kind, ss := range lookups {
+		r.lookup(kind, ss)
+	}
+	return next
+}
+
+// spawn runs work in a goroutine; the function work returns is applied on
+// the loop's goroutine.
+func (r *run[K]) spawn(work func() func()) {
+	r.running++
+	go func() { r.events <- work() }()
+}
+
+// resolved is one key's look-up answer.
+type resolved struct {
+	broker *cluster.Broker
+	err    error
+}
+
+func (r *run[K]) lookup(kind RouteKind, ss []*keyState[K]) {
+	r.spawn(func() func() {
+		found := r.resolve(kind, ss)
+		return func() {
+			byBroker := make(map[*cluster.Broker][]*keyState[K])
+			for i, s := range ss {
+				if found[i].err != nil {
+					r.lookupFailed(s, found[i].err)
+					continue
+				}
+				byBroker[found[i].broker] = append(byBroker[found[i].broker], s)
+			}
+			if r.stopping {
+				for _, ks := range byBroker {
+					for _, s := range ks {
+						s.phase = waiting
+					}
+				}
+				return
+			}
+			for b, ks := range byBroker {
+				r.send(b, ks)
+			}
+		}
+	})
+}
+
+// resolve looks up the broker of every key; it runs off the loop.
+func (r *run[K]) resolve(kind RouteKind, ss []*keyState[K]) []resolved {
+	out := make([]resolved, len(ss))
+	switch kind {
+	case ToGroupCoordinator, ToTxnCoordinator:
+		ck := cluster.GroupCoordinator
+		if kind == ToTxnCoordinator {
+			ck = cluster.TxnCoordinator
+		}
+		ids := make([]string, 0, len(ss))
+		for _, s := range ss {
+			ids = append(ids, s.route.Key)
+		}
+		found := r.cl.Coordinators(r.ctx, ck, ids, false)
+		for i, s := range ss {
+			out[i] = resolved{found[s.route.Key].Broker, found[s.route.Key].Err}
+		}
+	case ToLeader:
+		topics := make([]string, 0, len(ss))
+		for _, s := range ss {
+			topics = append(topics, s.route.Key)
+		}
+		metas, err := r.cl.Topics(r.ctx, topics, 0)
+		for i, s := range ss {
+			if err != nil {
+				out[i] = resolved{err: err}
+				continue
+			}
+			out[i] = r.leader(metas[s.route.Key], s.route.Partition)
+		}
+	case ToController:
+		b, err := r.cl.Controller(r.ctx)
+		for i := range ss {
+			out[i] = resolved{b, err}
+		}
+	case ToBroker:
+		for i, s := range ss {
+			b, err := r.cl.Broker(r.ctx, s.route.Broker)
+			out[i] = resolved{b, err}
+		}
+	case ToAnyBroker:
+		b := r.cl.AnyBroker()
+		for i := range ss {
+			out[i] = resolved{broker: b}
+			if b == nil {
+				out[i].err = errors.New("no broker known")
+			}
+		}
+	}
+	return out
+}
+
+func (r *run[K]) leader(tm *cluster.TopicMeta, partition int32) resolved {
+	if tm.Err != nil {
+		return resolved{err: &topicError{topic: tm.Name, err: tm.Err}}
+	}
+	pm, ok := tm.Partition(partition)
+	if !ok {
+		return resolved{err: &partitionError{topic: tm.Name, partition: partition, count: len(tm.Partitions)}}
+	}
+	if pm.Leader < 0 {
+		r.cl.InvalidateTopic(tm.Name)
+		return resolved{err: fmt.Errorf("partition %d of topic %q has no leader: %w", partition, tm.Name, leaderNotAvailable)}
+	}
+	b, err := r.cl.Broker(r.ctx, pm.Leader)
+	if err != nil {
+		r.cl.InvalidateTopic(tm.Name)
+	}
+	return resolved{b, err}
+}
+
+func (r *run[K]) lookupFailed(s *keyState[K], err error) {
+	if r.stopping || r.ctx.Err() != nil {
+		s.phase = waiting
+		if s.cause == nil || !isContext(err) {
+			s.cause = err
+		}
+		return
+	}
+	if !lookupRetriable(s.route.Kind, err) {
+		r.fail(s, err)
+		return
+	}
+	r.again(s, nil, err)
+}
+
+func (r *run[K]) send(b *cluster.Broker, ss []*keyState[K]) {
+	batch := make([]Attempt[K], len(ss))
+	for i, s := range ss {
+		s.sends++
+		s.broker = b.ID
+		batch[i] = Attempt[K]{Key: s.key, N: s.sends, MaybeApplied: s.maybeApplied}
+	}
+	r.spawn(func() func() {
+		results, err := r.call.Send(r.ctx, b, batch)
+		return func() {
+			for _, s := range ss {
+				if err != nil {
+					r.sendFailed(s, b, err)
+					continue
+				}
+				res, ok := results[s.key]
+				if !ok {
+					res = Result{Outcome: Fail, Err: fmt.Errorf("%s left %s out of its answer", b, r.call.Describe(s.key))}
+				}
+				r.apply(s, b, res)
+			}
+		}
+	})
+}
+
+// sendFailed handles an error that failed a whole batch.
+func (r *run[K]) sendFailed(s *keyState[K], b *cluster.Broker, err error) {
+	if conn.MaybeSent(err) {
+		s.maybeApplied = true
+	}
+	switch {
+	case isContext(err) && r.ctx.Err() != nil:
+		s.phase = waiting
+		if s.cause == nil {
+			s.cause = err
+		}
+	case conn.IsTransport(err):
+		r.apply(s, b, Result{Outcome: Relookup, Err: err})
+	default:
+		r.fail(s, err)
+	}
+}
+
+// apply records a key's outcome from broker b.
+func (r *run[K]) apply(s *keyState[K], b *cluster.Broker, res Result) {
+	switch res.Outcome {
+	case Done:
+		s.phase = finished
+		s.cause = nil
+		r.open--
+	case Fail:
+		r.fail(s, res.Err)
+	case Relookup:
+		r.forget(s, b)
+		r.again(s, nil, res.Err)
+	case Retry:
+		r.again(s, b, res.Err)
+	}
+}
+
+// forget drops what sent the key to b, so that its look-up asks the cluster.
+func (r *run[K]) forget(s *keyState[K], b *cluster.Broker) {
+	switch s.route.Kind {
+	case ToGroupCoordinator:
+		r.cl.ForgetCoordinator(cluster.GroupCoordinator, s.route.Key, b.ID)
+	case ToTxnCoordinator:
+		r.cl.ForgetCoordinator(cluster.TxnCoordinator, s.route.Key, b.ID)
+	case ToLeader:
+		r.cl.InvalidateTopic(s.route.Key)
+	case ToController:
+		r.cl.ForgetController(b.ID)
+	case ToBroker:
+		r.cl.InvalidateBrokers()
+	}
+}
+
+// again schedules the key's next attempt after a backoff, on broker same
+// if given, else through a new look-up. A backoff that would end past the
+// deadline ends the key now, with the cause that it was waiting out.
+func (r *run[K]) again(s *keyState[K], same *cluster.Broker, cause error) {
+	s.tries++
+	s.cause = cause
+	wait := r.backoff(s.tries)
+	if dl, ok := r.ctx.Deadline(); ok && time.Now().Add(wait).After(dl) {
+		r.finishFailed(s, context.DeadlineExceeded)
+		return
+	}
+	s.phase = waiting
+	s.readyAt = time.Now().Add(wait)
+	s.same = same
+	r.cl.Observer().Retry(r.call.Name, r.call.Describe(s.key), s.broker, s.tries, wait, cause)
+}
+
+func (r *run[K]) fail(s *keyState[K], err error) {
+	s.tries++
+	s.cause = err
+	r.finishFailed(s, nil)
+}
+
+func (r *run[K]) finishFailed(s *keyState[K], deadline error) {
+	if r.failures == nil {
+		r.failures = make(map[K]*Failure)
+	}
+	r.failures[s.key] = &Failure{Broker: s.broker, Attempts: s.tries, Cause: s.cause, Deadline: deadline}
+	s.phase = finished
+	r.open--
+}
+
+// expire ends every unfinished key with the context's error.
+func (r *run[K]) expire() {
+	for _, s := range r.keys {
+		if s.phase != finished {
+			if s.cause == nil {
+				s.cause = r.ctx.Err()
+			}
+			r.finishFailed(s, r.ctx.Err())
+		}
+	}
+}
+
+func isContext(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -19,7 +19,7 @@ import (
 var ErrBrokerGone = errors.New("broker left the cluster")
 
 // ErrClosed is returned once the cluster (the client) is closed.
-var ErrClosed = errors.New("client closed")
+var ErrClosed = errors.New("kafadmin: client closed")
 
 // sessionMargin is how long before its SASL session ends a connection stops
 // taking new requests.
@@ -174,7 +174,7 @@ func (b *Broker) watch(c *conn.Conn) {
 }
 
 func (b *Broker) goneError() error {
-	if b.cl.isClosed() {
+	if b.cl.Closed() {
 		return ErrClosed
 	}
 	return &conn.Error{Node: b.ID, Addr: b.Addr, Op: "dial", Err: ErrBrokerGone}

@@ -146,7 +146,8 @@ func (cl *Cluster) Close() {
 	}
 }
 
-func (cl *Cluster) isClosed() bool { return cl.ctx.Err() != nil }
+// Closed reports whether Close was called.
+func (cl *Cluster) Closed() bool { return cl.ctx.Err() != nil }
 
 // Observer is the cluster's observer, never nil.
 func (cl *Cluster) Observer() Observer { return cl.obs }
@@ -460,7 +461,7 @@ func (cl *Cluster) startFlight(fn func(ctx context.Context) (any, error), finish
 		ctx, cancel := context.WithTimeout(cl.ctx, cl.lookupTimeout())
 		f.val, f.err = fn(ctx)
 		cancel()
-		if cl.isClosed() && f.err != nil {
+		if cl.Closed() && f.err != nil {
 			f.err = ErrClosed
 		}
 		finish(f)
@@ -674,4 +675,25 @@ func (cl *Cluster) InvalidateTopic(topic string) {
 	cl.mu.Lock()
 	delete(cl.topics, topic)
 	cl.mu.Unlock()
+}
+
+// FetchMetadata asks broker b for metadata, all topics when topics is nil,
+// none when it is empty, and updates the cluster's view with the answer.
+func (cl *Cluster) FetchMetadata(ctx context.Context, b *Broker, topics []string) (*kmsg.MetadataResponse, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	if topics != nil {
+		req.Topics = make([]kmsg.MetadataRequestTopic, 0, len(topics))
+		for _, t := range topics {
+			rt := kmsg.NewMetadataRequestTopic()
+			rt.Topic = kmsg.StringPtr(t)
+			req.Topics = append(req.Topics, rt)
+		}
+	}
+	resp, err := b.Request(ctx, req, metadataMin, metadataMax)
+	if err != nil {
+		return nil, err
+	}
+	mr := resp.(*kmsg.MetadataResponse)
+	cl.applyMetadata(mr)
+	return mr, nil
 }

@@ -276,3 +276,15 @@ func (cl *Cluster) withAnyBroker(ctx context.Context, fn func(*Broker) error) er
 		tried, lastErr = append(tried, b), err
 	}
 }
+
+// ForgetCoordinators drops the cached coordinators of keys, wherever they
+// point.
+func (cl *Cluster) ForgetCoordinators(kind CoordKind, keys []string) {
+	cl.coordMu.Lock()
+	defer cl.coordMu.Unlock()
+	for _, k := range keys {
+		if e := cl.coords[CoordKey{kind, k}]; e != nil {
+			e.valid = false
+		}
+	}
+}

@@ -89,7 +89,7 @@ type topicError struct {
 
 func (e *topicError) Error() string {
 	if errors.Is(e.err, kerr.UnknownTopicOrPartition) {
-		return fmt.Sprintf("topic %q does not exist: check the topic name", e.topic)
+		return fmt.Sprintf("topic %q does not exist: check the topic name (%s)", e.topic, kerr.UnknownTopicOrPartition.Message)
 	}
 	return fmt.Sprintf("topic %q: %v", e.topic, e.err)
 }
@@ -104,7 +104,7 @@ type partitionError struct {
 }
 
 func (e *partitionError) Error() string {
-	return fmt.Sprintf("topic %q has %d partitions (0 to %d): partition %d does not exist", e.topic, e.count, e.count-1, e.partition)
+	return fmt.Sprintf("topic %q has %d partitions (0 to %d): partition %d does not exist (%s)", e.topic, e.count, e.count-1, e.partition, kerr.UnknownTopicOrPartition.Message)
 }
 
 func (e *partitionError) Unwrap() error { return kerr.UnknownTopicOrPartition }

@@ -40,3 +40,15 @@ func Code(err error) (int16, bool) {
 	}
 	return 0, false
 }
+
+// With returns an error that reads msg, then the code's name in
+// parentheses, and unwraps to the code's *kerr.Error.
+func With(code *kerr.Error, msg string) error { return &explained{code: code, msg: msg} }
+
+type explained struct {
+	code *kerr.Error
+	msg  string
+}
+
+func (e *explained) Error() string { return fmt.Sprintf("%s (%s)", e.msg, e.code.Message) }
+func (e *explained) Unwrap() error { return e.code }

@@ -1,0 +1,448 @@
+package kafadmin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafadmin/kafadmin/internal/cluster"
+	"github.com/kafadmin/kafadmin/internal/driver"
+	"github.com/kafadmin/kafadmin/internal/kafkaerr"
+)
+
+// Group states, as brokers name them.
+var groupStates = []string{"Empty", "Stable", "PreparingRebalance", "CompletingRebalance", "Dead", "Assigning", "Reconciling", "NotReady", "Unknown"}
+
+// Group types (KIP-848 and later).
+var groupTypes = []string{"classic", "consumer", "share", "streams"}
+
+// GroupFilter selects groups in ListGroups. Zero values select everything.
+type GroupFilter struct {
+	States []string // e.g. "Stable", "Empty" (any case)
+	Types  []string // "classic", "consumer", "share", "streams"
+}
+
+// ListedGroup is one group as ListGroups found it.
+type ListedGroup struct {
+	Group        string
+	State        string // "" from brokers older than ListGroups v4
+	Type         string // "" from brokers older than ListGroups v5
+	ProtocolType string // "consumer" for consumer groups
+	Coordinator  int32  // the broker that reported it
+}
+
+func canonical(in []string, known []string, what string) ([]string, error) {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		i := slices.IndexFunc(known, func(k string) bool { return strings.EqualFold(k, s) })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown group %s %q: want one of %s", what, s, strings.Join(known, ", "))
+		}
+		out = append(out, known[i])
+	}
+	return out, nil
+}
+
+// ListGroups lists the cluster's groups, asking every broker for the groups
+// it coordinates. A group reported by two brokers while it moves between
+// them is listed once. The result is sorted by group id. A broker that left
+// the cluster during the call is skipped: its groups moved to the others.
+func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGroup, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	states, err := canonical(filter.States, groupStates, "state")
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	types, err := canonical(filter.Types, groupTypes, "type")
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	brokers, err := c.cl.Brokers(ctx, 0)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	ids := make([]int32, len(brokers))
+	for i, b := range brokers {
+		ids[i] = b.ID
+	}
+
+	found := newResults[int32, []ListedGroup](len(ids))
+	failed := run(ctx, c, driver.Call[int32]{
+		Name:     "list groups",
+		Keys:     ids,
+		Route:    func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} },
+		Describe: describeBroker,
+		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[int32]) (map[int32]driver.Result, error) {
+			req := kmsg.NewPtrListGroupsRequest()
+			req.StatesFilter = states
+			req.TypesFilter = types
+			resp, err := b.Request(ctx, req, 0, 5)
+			if err != nil {
+				return nil, err
+			}
+			lr := resp.(*kmsg.ListGroupsResponse)
+			res := driver.ForCode(driver.ToBroker, kafkaerr.New(lr.ErrorCode, nil))
+			if res.Outcome == driver.Done {
+				var gs []ListedGroup
+				for _, g := range lr.Groups {
+					lg := ListedGroup{Group: g.Group, State: g.GroupState, Type: g.GroupType, ProtocolType: g.ProtocolType, Coordinator: b.ID}
+					if matches(lg, states, types) {
+						gs = append(gs, lg)
+					}
+				}
+				found.set(b.ID, gs)
+			}
+			return map[int32]driver.Result{batch[0].Key: res}, nil
+		},
+	})
+	for id, ke := range failed {
+		if errors.Is(ke.Err, cluster.ErrBrokerGone) {
+			delete(failed, id)
+		}
+	}
+	return c.mergeListed(found.m), callError("list groups", failed)
+}
+
+func matches(g ListedGroup, states, types []string) bool {
+	return (len(states) == 0 || g.State == "" || slices.Contains(states, g.State)) &&
+		(len(types) == 0 || g.Type == "" || slices.Contains(types, g.Type))
+}
+
+// mergeListed joins the brokers' lists; a group listed by two brokers keeps
+// the entry of its cached coordinator, else the lower broker's.
+func (c *Client) mergeListed(byBroker map[int32][]ListedGroup) []ListedGroup {
+	ids := make([]int32, 0, len(byBroker))
+	for id := range byBroker {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	pick := make(map[string]ListedGroup)
+	for _, id := range ids {
+		for _, g := range byBroker[id] {
+			prev, dup := pick[g.Group]
+			if !dup {
+				pick[g.Group] = g
+				continue
+			}
+			if coord, ok := c.cl.CachedCoordinator(cluster.GroupCoordinator, g.Group); ok && coord == g.Coordinator && prev.Coordinator != coord {
+				pick[g.Group] = g
+			}
+		}
+	}
+	out := make([]ListedGroup, 0, len(pick))
+	for _, g := range pick {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b ListedGroup) int { return strings.Compare(a.Group, b.Group) })
+	return out
+}
+
+// GroupDescription is one group as its coordinator described it.
+type GroupDescription struct {
+	Group        string
+	Coordinator  int32
+	State        string // e.g. "Stable", "Empty"
+	ProtocolType string // "consumer" for consumer groups
+	Protocol     string // the assignor of a stable group, e.g. "range"
+	Members      []GroupMember
+	Err          error // why the group could not be described; the other fields are then empty
+}
+
+// groupCall is a call whose keys are group ids, routed to their coordinator.
+func groupCall(name string, groups []string, send func(context.Context, *cluster.Broker, []driver.Attempt[string]) (map[string]driver.Result, error)) driver.Call[string] {
+	return driver.Call[string]{
+		Name:     name,
+		Keys:     groups,
+		Route:    func(g string) driver.Route { return driver.Route{Kind: driver.ToGroupCoordinator, Key: g} },
+		Describe: describeGroup,
+		Send:     send,
+	}
+}
+
+// DescribeGroups describes groups: state, protocol, and members with their
+// client id, host, subscription and assignment. Groups on different
+// coordinators are described in parallel, one request per coordinator. The
+// result holds every group; those that failed carry their error, and the
+// returned error is then a *CallError naming each. A group that does not
+// exist fails with GROUP_ID_NOT_FOUND.
+func (c *Client) DescribeGroups(ctx context.Context, groups ...string) (map[string]GroupDescription, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	groups, err := checkGroups(groups)
+	if err != nil {
+		return nil, fmt.Errorf("describe groups: %w", err)
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	return c.describeGroups(ctx, groups)
+}
+
+func (c *Client) describeGroups(ctx context.Context, groups []string) (map[string]GroupDescription, error) {
+	found := newResults[string, GroupDescription](len(groups))
+	failed := run(ctx, c, groupCall("describe groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+		req := kmsg.NewPtrDescribeGroupsRequest()
+		for _, a := range batch {
+			req.Groups = append(req.Groups, a.Key)
+		}
+		resp, err := b.Request(ctx, req, 0, 6)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]driver.Result, len(batch))
+		for _, g := range resp.(*kmsg.DescribeGroupsResponse).Groups {
+			err := kafkaerr.New(g.ErrorCode, g.ErrorMessage)
+			if errors.Is(err, kerr.GroupIDNotFound) || (err == nil && g.State == "Dead") {
+				out[g.Group] = driver.Result{Outcome: driver.Fail, Err: groupNotFound(g.Group)}
+				continue
+			}
+			res := driver.ForCode(driver.ToGroupCoordinator, err)
+			if res.Outcome == driver.Done {
+				d := GroupDescription{Group: g.Group, Coordinator: b.ID, State: g.State, ProtocolType: g.ProtocolType, Protocol: g.Protocol}
+				for _, m := range g.Members {
+					d.Members = append(d.Members, decodeMember(g.ProtocolType, m))
+				}
+				slices.SortFunc(d.Members, func(a, b GroupMember) int { return strings.Compare(a.MemberID, b.MemberID) })
+				found.set(g.Group, d)
+			}
+			out[g.Group] = res
+		}
+		return out, nil
+	}))
+	for g, ke := range failed {
+		found.m[g] = GroupDescription{Group: g, Coordinator: -1, Err: ke}
+	}
+	return found.m, callError("describe groups", failed)
+}
+
+// DeleteGroupResult is what became of one group in DeleteGroups.
+type DeleteGroupResult struct {
+	Group string
+	// GoneOnRetry reports that the group was already gone when this call
+	// retried it after losing a first attempt's answer to a connection
+	// failure: that attempt most likely deleted it. The group is gone
+	// either way.
+	GoneOnRetry bool
+	Err         error
+}
+
+// DeleteGroups deletes empty groups and their committed offsets. A group
+// with members fails with a *GroupNotEmptyError; a group that does not exist
+// fails with GROUP_ID_NOT_FOUND, unless this call's own earlier attempt may
+// have deleted it (see DeleteGroupResult.GoneOnRetry).
+func (c *Client) DeleteGroups(ctx context.Context, groups ...string) (map[string]DeleteGroupResult, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	groups, err := checkGroups(groups)
+	if err != nil {
+		return nil, fmt.Errorf("delete groups: %w", err)
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+
+	done := newResults[string, DeleteGroupResult](len(groups))
+	failed := run(ctx, c, groupCall("delete groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+		req := kmsg.NewPtrDeleteGroupsRequest()
+		retried := make(map[string]bool, len(batch))
+		for _, a := range batch {
+			req.Groups = append(req.Groups, a.Key)
+			retried[a.Key] = a.MaybeApplied
+		}
+		resp, err := b.Request(ctx, req, 0, 3)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]driver.Result, len(batch))
+		for _, g := range resp.(*kmsg.DeleteGroupsResponse).Groups {
+			err := kafkaerr.New(g.ErrorCode, nil)
+			switch {
+			case errors.Is(err, kerr.GroupIDNotFound) && retried[g.Group]:
+				done.set(g.Group, DeleteGroupResult{Group: g.Group, GoneOnRetry: true})
+				out[g.Group] = driver.Result{Outcome: driver.Done}
+			case errors.Is(err, kerr.GroupIDNotFound):
+				out[g.Group] = driver.Result{Outcome: driver.Fail, Err: groupNotFound(g.Group)}
+			case errors.Is(err, kerr.NonEmptyGroup):
+				out[g.Group] = driver.Result{Outcome: driver.Fail, Err: &GroupNotEmptyError{Group: g.Group, Err: err}}
+			default:
+				res := driver.ForCode(driver.ToGroupCoordinator, err)
+				if res.Outcome == driver.Done {
+					done.set(g.Group, DeleteGroupResult{Group: g.Group})
+				}
+				out[g.Group] = res
+			}
+		}
+		return out, nil
+	}))
+	c.explainNotEmpty(ctx, failed)
+	for g, ke := range failed {
+		done.m[g] = DeleteGroupResult{Group: g, Err: ke}
+	}
+	return done.m, callError("delete groups", failed)
+}
+
+// explainNotEmpty fills the state and members of GroupNotEmptyErrors, so
+// that the error says who is still in the group.
+func (c *Client) explainNotEmpty(ctx context.Context, failed map[string]*KeyError) {
+	var groups []string
+	for g, ke := range failed {
+		var ne *GroupNotEmptyError
+		if errors.As(ke, &ne) {
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) == 0 {
+		return
+	}
+	described, _ := c.describeGroups(ctx, groups)
+	for _, g := range groups {
+		var ne *GroupNotEmptyError
+		errors.As(failed[g], &ne)
+		if d, ok := described[g]; ok && d.Err == nil {
+			ne.State, ne.Members = d.State, d.Members
+		}
+	}
+}
+
+// RemoveMemberResult is what became of one member in RemoveMembers.
+type RemoveMemberResult struct {
+	InstanceID string
+	// GoneOnRetry reports that the member was already gone when this call
+	// retried after losing a first attempt's answer: that attempt most
+	// likely removed it.
+	GoneOnRetry bool
+	Err         error
+}
+
+// RemoveMembers removes static members (KIP-345) from a group by their
+// group.instance.id, as kafka-consumer-groups --delete-members does; the
+// group rebalances without them. It needs LeaveGroup v3 (Kafka 2.4). A
+// member that is not in the group fails with UNKNOWN_MEMBER_ID.
+func (c *Client) RemoveMembers(ctx context.Context, group string, instanceIDs ...string) (map[string]RemoveMemberResult, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	if _, err := checkGroups([]string{group}); err != nil {
+		return nil, fmt.Errorf("remove members: %w", err)
+	}
+	if len(instanceIDs) == 0 {
+		return nil, errors.New("remove members: no instance ids given: name the group.instance.id of each member to remove")
+	}
+	for _, id := range instanceIDs {
+		if id == "" {
+			return nil, errors.New("remove members: an instance id is empty: instance ids must be non-empty")
+		}
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+
+	var perMember map[string]RemoveMemberResult
+	failed := run(ctx, c, groupCall("remove members", []string{group}, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+		req := kmsg.NewPtrLeaveGroupRequest()
+		req.Group = group
+		for _, id := range instanceIDs {
+			m := kmsg.NewLeaveGroupRequestMember()
+			m.InstanceID = kmsg.StringPtr(id)
+			m.Reason = kmsg.StringPtr("removed by kafadmin")
+			req.Members = append(req.Members, m)
+		}
+		resp, err := b.Request(ctx, req, 3, 5)
+		if err != nil {
+			return nil, err
+		}
+		lr := resp.(*kmsg.LeaveGroupResponse)
+		top := kafkaerr.New(lr.ErrorCode, nil)
+		if errors.Is(top, kerr.GroupIDNotFound) {
+			return map[string]driver.Result{group: {Outcome: driver.Fail, Err: groupNotFound(group)}}, nil
+		}
+		if res := driver.ForCode(driver.ToGroupCoordinator, top); res.Outcome != driver.Done {
+			return map[string]driver.Result{group: res}, nil
+		}
+		out := make(map[string]RemoveMemberResult, len(instanceIDs))
+		for _, m := range lr.Members {
+			id := ""
+			if m.InstanceID != nil {
+				id = *m.InstanceID
+			}
+			r := RemoveMemberResult{InstanceID: id}
+			err := kafkaerr.New(m.ErrorCode, nil)
+			switch {
+			case errors.Is(err, kerr.UnknownMemberID) && batch[0].MaybeApplied:
+				r.GoneOnRetry = true
+			case errors.Is(err, kerr.UnknownMemberID):
+				r.Err = kafkaerr.With(kerr.UnknownMemberID, fmt.Sprintf("no member of group %q has instance id %q: check the id (DescribeGroups lists the members)", group, id))
+			case err != nil:
+				r.Err = err
+			}
+			out[id] = r
+		}
+		perMember = out
+		return map[string]driver.Result{group: {Outcome: driver.Done}}, nil
+	}))
+	if ke := failed[group]; ke != nil {
+		perMember = make(map[string]RemoveMemberResult, len(instanceIDs))
+		for _, id := range instanceIDs {
+			perMember[id] = RemoveMemberResult{InstanceID: id, Err: ke}
+		}
+		return perMember, ke
+	}
+	memberFailed := make(map[string]*KeyError)
+	for _, id := range instanceIDs {
+		r, ok := perMember[id]
+		if !ok {
+			r = RemoveMemberResult{InstanceID: id, Err: fmt.Errorf("the coordinator did not answer for instance id %q", id)}
+			perMember[id] = r
+		}
+		if r.Err != nil {
+			memberFailed[id] = &KeyError{Op: "remove members", Key: fmt.Sprintf("member %q of group %q", id, group), Broker: -1, Attempts: 1, Err: r.Err}
+		}
+	}
+	return perMember, callError("remove members", memberFailed)
+}
+
+// Coordinator is the broker coordinating a group.
+type Coordinator struct {
+	NodeID int32
+	Host   string
+	Port   int32
+	Err    error
+}
+
+// FindCoordinators looks up the coordinator of each group, asking the
+// cluster afresh (FindCoordinator v4 batches them in one request), and
+// refreshes the client's cache with the answers.
+func (c *Client) FindCoordinators(ctx context.Context, groups ...string) (map[string]Coordinator, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	groups, err := checkGroups(groups)
+	if err != nil {
+		return nil, fmt.Errorf("find coordinators: %w", err)
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	c.cl.ForgetCoordinators(cluster.GroupCoordinator, groups)
+
+	found := newResults[string, Coordinator](len(groups))
+	failed := run(ctx, c, groupCall("find coordinators", groups, func(_ context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+		out := make(map[string]driver.Result, len(batch))
+		for _, a := range batch {
+			found.set(a.Key, Coordinator{NodeID: b.ID, Host: b.Host(), Port: b.Port()})
+			out[a.Key] = driver.Result{Outcome: driver.Done}
+		}
+		return out, nil
+	}))
+	for g, ke := range failed {
+		found.m[g] = Coordinator{NodeID: -1, Err: ke}
+	}
+	return found.m, callError("find coordinators", failed)
+}

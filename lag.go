@@ -1,0 +1,211 @@
+package kafadmin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// PartitionLag is a group's lag on one partition.
+type PartitionLag struct {
+	Topic     string
+	Partition int32
+	// Committed is the group's committed offset, -1 when the group has no
+	// commit for the partition (it is assigned one, but has not committed).
+	Committed int64
+	LogStart  int64 // the log start offset; -1 when unknown (see Err)
+	LogEnd    int64 // the log end offset (high watermark); -1 when unknown
+	// Lag is LogEnd - Committed, and 0 when the commit is past the log
+	// end; -1 when there is no commit or the log end is unknown.
+	Lag int64
+	// The member the partition is assigned to, if any.
+	MemberID, InstanceID, ClientID, ClientHost string
+	Err                                        error // why the log offsets are unknown
+}
+
+// HasCommit reports whether the group has a commit for the partition.
+func (p PartitionLag) HasCommit() bool { return p.Committed >= 0 }
+
+// GroupLag is one group's lag.
+type GroupLag struct {
+	Group       string
+	State       string // "" when the group could not be described
+	Coordinator int32
+	// Partitions are the partitions the group has a commit for or is
+	// assigned, sorted by topic and partition.
+	Partitions []PartitionLag
+	// TopicLag and TotalLag sum the lag of the partitions whose lag is
+	// known.
+	TopicLag map[string]int64
+	TotalLag int64
+	Err      error
+}
+
+// Lag computes the lag of groups: for every partition the group has a
+// commit for or is assigned, the committed offset, the log start and end
+// offsets, and their difference, with totals per topic and per group. With
+// no groups given it covers every consumer group of the cluster.
+//
+// It runs in two rounds whatever the number of groups: every group's
+// description and committed offsets at once (one request per coordinator
+// for each), then the log start and end offsets of every partition at once
+// (one request per leader for each).
+func (c *Client) Lag(ctx context.Context, groups ...string) (map[string]GroupLag, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	if len(groups) == 0 {
+		listed, err := c.ListGroups(ctx, GroupFilter{})
+		if err != nil {
+			return nil, fmt.Errorf("lag: listing the groups: %w", err)
+		}
+		for _, g := range listed {
+			if g.ProtocolType == "consumer" || g.ProtocolType == "" && g.Type != "share" {
+				groups = append(groups, g.Group)
+			}
+		}
+		if len(groups) == 0 {
+			return map[string]GroupLag{}, nil
+		}
+	}
+	groups, err := checkGroups(groups)
+	if err != nil {
+		return nil, fmt.Errorf("lag: %w", err)
+	}
+
+	var (
+		wg        sync.WaitGroup
+		described map[string]GroupDescription
+		fetched   map[string]GroupOffsets
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); described, _ = c.describeGroups(ctx, groups) }()
+	go func() { defer wg.Done(); fetched, _ = c.fetchOffsets(ctx, groups) }()
+	wg.Wait()
+
+	lags := make(map[string]*GroupLag, len(groups))
+	var tps []TopicPartition
+	seen := make(map[TopicPartition]bool)
+	for _, g := range groups {
+		gl := startLag(g, described[g], fetched[g])
+		lags[g] = gl
+		for _, p := range gl.Partitions {
+			tp := TopicPartition{p.Topic, p.Partition}
+			if !seen[tp] {
+				seen[tp] = true
+				tps = append(tps, tp)
+			}
+		}
+	}
+
+	var starts, ends map[TopicPartition]ListedOffset
+	if len(tps) > 0 {
+		wg.Add(2)
+		go func() { defer wg.Done(); starts, _ = c.listOffsets(ctx, Earliest(), tps) }()
+		go func() { defer wg.Done(); ends, _ = c.listOffsets(ctx, Latest(), tps) }()
+		wg.Wait()
+	}
+
+	out := make(map[string]GroupLag, len(groups))
+	failed := make(map[string]*KeyError)
+	for _, g := range groups {
+		gl := lags[g]
+		finishLag(gl, starts, ends)
+		out[g] = *gl
+		if gl.Err != nil {
+			var ke *KeyError
+			if !errors.As(gl.Err, &ke) {
+				ke = &KeyError{Op: "lag", Key: describeGroup(g), Broker: gl.Coordinator, Attempts: 1, Err: gl.Err}
+			}
+			failed[g] = ke
+		}
+	}
+	return out, callError("lag", failed)
+}
+
+// startLag lays out a group's partitions from its commits and assignment.
+func startLag(group string, d GroupDescription, o GroupOffsets) *GroupLag {
+	gl := &GroupLag{Group: group, State: d.State, Coordinator: o.Coordinator, TopicLag: map[string]int64{}}
+	if gl.Coordinator < 0 {
+		gl.Coordinator = d.Coordinator
+	}
+	switch {
+	case o.Err != nil:
+		gl.Err = o.Err
+		return gl
+	case d.Err != nil:
+		gl.Err = d.Err
+	}
+	byTP := make(map[TopicPartition]*PartitionLag)
+	add := func(tp TopicPartition) *PartitionLag {
+		if p := byTP[tp]; p != nil {
+			return p
+		}
+		p := &PartitionLag{Topic: tp.Topic, Partition: tp.Partition, Committed: -1, LogStart: -1, LogEnd: -1, Lag: -1}
+		byTP[tp] = p
+		return p
+	}
+	for tp, co := range o.Offsets {
+		add(tp).Committed = co.Offset
+	}
+	for _, m := range d.Members {
+		for _, tp := range m.AssignedPartitions() {
+			p := add(tp)
+			p.MemberID, p.InstanceID, p.ClientID, p.ClientHost = m.MemberID, m.InstanceID, m.ClientID, m.ClientHost
+		}
+	}
+	for _, p := range byTP {
+		gl.Partitions = append(gl.Partitions, *p)
+	}
+	slices.SortFunc(gl.Partitions, func(a, b PartitionLag) int {
+		return compareTP(TopicPartition{a.Topic, a.Partition}, TopicPartition{b.Topic, b.Partition})
+	})
+	return gl
+}
+
+// finishLag fills in the log offsets and the sums.
+func finishLag(gl *GroupLag, starts, ends map[TopicPartition]ListedOffset) {
+	var (
+		unknown  int
+		firstErr error
+	)
+	for i := range gl.Partitions {
+		p := &gl.Partitions[i]
+		tp := TopicPartition{p.Topic, p.Partition}
+		s, sok := starts[tp]
+		e, eok := ends[tp]
+		if !sok || !eok {
+			s.Err = errors.New("no log offsets were listed for the partition")
+		}
+		if err := cmpErr(e.Err, s.Err); err != nil {
+			p.Err = err
+			unknown++
+			firstErr = cmpErr(firstErr, err)
+		} else {
+			p.LogStart, p.LogEnd = s.Offset, e.Offset
+		}
+		if p.HasCommit() && p.Err == nil {
+			p.Lag = max(0, p.LogEnd-p.Committed)
+			gl.TopicLag[p.Topic] += p.Lag
+			gl.TotalLag += p.Lag
+		}
+	}
+	if firstErr != nil && gl.Err == nil {
+		gl.Err = fmt.Errorf("the log offsets of %d partition(s) are unknown: %w", unknown, firstErr)
+	}
+}
+
+// SortedLags returns lags ordered by group id.
+func SortedLags(lags map[string]GroupLag) []GroupLag {
+	out := make([]GroupLag, 0, len(lags))
+	for _, gl := range lags {
+		out = append(out, gl)
+	}
+	slices.SortFunc(out, func(a, b GroupLag) int { return strings.Compare(a.Group, b.Group) })
+	return out
+}

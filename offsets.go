@@ -1,0 +1,584 @@
+package kafadmin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafadmin/kafadmin/internal/cluster"
+	"github.com/kafadmin/kafadmin/internal/driver"
+	"github.com/kafadmin/kafadmin/internal/kafkaerr"
+)
+
+// OffsetFetch v8 (KIP-709) carries many groups per request; v10 names topics
+// by id, which kafadmin does not send.
+const (
+	offsetFetchMin   = 2
+	offsetFetchBatch = 8
+	offsetFetchMax   = 9
+	offsetCommitMin  = 2
+	offsetCommitMax  = 9
+)
+
+// CommittedOffset is a group's committed offset for one partition.
+type CommittedOffset struct {
+	Offset      int64
+	LeaderEpoch int32 // -1 if the committer did not say
+	Metadata    string
+}
+
+// GroupOffsets is one group's committed offsets.
+type GroupOffsets struct {
+	Group       string
+	Coordinator int32
+	Offsets     map[TopicPartition]CommittedOffset // partitions with a commit
+	Err         error
+}
+
+// Partitions lists the partitions with a commit, sorted.
+func (g GroupOffsets) Partitions() []TopicPartition {
+	out := make([]TopicPartition, 0, len(g.Offsets))
+	for tp := range g.Offsets {
+		out = append(out, tp)
+	}
+	SortTopicPartitions(out)
+	return out
+}
+
+// FetchOffsets returns the committed offsets of groups. Groups on the same
+// coordinator are fetched in one OffsetFetch request where the broker
+// supports it (v8, Kafka 3.0), coordinators in parallel. The result holds
+// every group; a group that does not exist fails with GROUP_ID_NOT_FOUND on
+// brokers that say so, and has no offsets on brokers that do not.
+func (c *Client) FetchOffsets(ctx context.Context, groups ...string) (map[string]GroupOffsets, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	groups, err := checkGroups(groups)
+	if err != nil {
+		return nil, fmt.Errorf("fetch offsets: %w", err)
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	return c.fetchOffsets(ctx, groups)
+}
+
+func (c *Client) fetchOffsets(ctx context.Context, groups []string) (map[string]GroupOffsets, error) {
+	found := newResults[string, GroupOffsets](len(groups))
+	failed := run(ctx, c, groupCall("fetch offsets", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+		v, err := b.Version(ctx, kmsg.OffsetFetch, offsetFetchMin, offsetFetchMax)
+		if err != nil {
+			return nil, err
+		}
+		if v >= offsetFetchBatch {
+			return fetchBatched(ctx, b, batch, found)
+		}
+		return fetchOneByOne(ctx, b, batch, found)
+	}))
+	for g, ke := range failed {
+		found.m[g] = GroupOffsets{Group: g, Coordinator: -1, Err: ke}
+	}
+	return found.m, callError("fetch offsets", failed)
+}
+
+func fetchBatched(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string], found *results[string, GroupOffsets]) (map[string]driver.Result, error) {
+	req := kmsg.NewPtrOffsetFetchRequest()
+	for _, a := range batch {
+		rg := kmsg.NewOffsetFetchRequestGroup()
+		rg.Group = a.Key
+		rg.MemberEpoch = -1
+		req.Groups = append(req.Groups, rg)
+	}
+	resp, err := b.Request(ctx, req, offsetFetchBatch, offsetFetchMax)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]driver.Result, len(batch))
+	for _, g := range resp.(*kmsg.OffsetFetchResponse).Groups {
+		offsets := make(map[TopicPartition]CommittedOffset)
+		var partErr error
+		for _, t := range g.Topics {
+			for _, p := range t.Partitions {
+				partErr = cmpErr(partErr, addCommitted(offsets, t.Topic, p.Partition, p.Offset, p.LeaderEpoch, p.Metadata, p.ErrorCode))
+			}
+		}
+		out[g.Group] = groupOffsetsResult(b, g.Group, kafkaerr.New(g.ErrorCode, nil), partErr, offsets, found)
+	}
+	return out, nil
+}
+
+// fetchOneByOne serves brokers older than OffsetFetch v8: one request per
+// group, all in flight at once on the one connection.
+func fetchOneByOne(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string], found *results[string, GroupOffsets]) (map[string]driver.Result, error) {
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		out      = make(map[string]driver.Result, len(batch))
+		firstErr error
+	)
+	for _, a := range batch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := kmsg.NewPtrOffsetFetchRequest()
+			req.Group = a.Key
+			req.Topics = nil
+			resp, err := b.Request(ctx, req, offsetFetchMin, offsetFetchBatch-1)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				firstErr = cmpErr(firstErr, err)
+				return
+			}
+			r := resp.(*kmsg.OffsetFetchResponse)
+			offsets := make(map[TopicPartition]CommittedOffset)
+			var partErr error
+			for _, t := range r.Topics {
+				for _, p := range t.Partitions {
+					partErr = cmpErr(partErr, addCommitted(offsets, t.Topic, p.Partition, p.Offset, p.LeaderEpoch, p.Metadata, p.ErrorCode))
+				}
+			}
+			out[a.Key] = groupOffsetsResult(b, a.Key, kafkaerr.New(r.ErrorCode, nil), partErr, offsets, found)
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// cmpErr keeps the first error.
+func cmpErr(first, next error) error {
+	if first != nil {
+		return first
+	}
+	return next
+}
+
+func addCommitted(into map[TopicPartition]CommittedOffset, topic string, partition int32, offset int64, epoch int32, meta *string, code int16) error {
+	if err := kafkaerr.New(code, nil); err != nil {
+		return fmt.Errorf("partition %d of topic %q: %w", partition, topic, err)
+	}
+	if offset < 0 {
+		return nil // no commit
+	}
+	co := CommittedOffset{Offset: offset, LeaderEpoch: epoch}
+	if meta != nil {
+		co.Metadata = *meta
+	}
+	into[TopicPartition{topic, partition}] = co
+	return nil
+}
+
+func groupOffsetsResult(b *cluster.Broker, group string, groupErr, partErr error, offsets map[TopicPartition]CommittedOffset, found *results[string, GroupOffsets]) driver.Result {
+	if errors.Is(groupErr, kerr.GroupIDNotFound) {
+		return driver.Result{Outcome: driver.Fail, Err: groupNotFound(group)}
+	}
+	res := driver.ForCode(driver.ToGroupCoordinator, cmpErr(groupErr, partErr))
+	if res.Outcome == driver.Done {
+		found.set(group, GroupOffsets{Group: group, Coordinator: b.ID, Offsets: offsets})
+	}
+	return res
+}
+
+// CommitOffsets sets a group's committed offsets, as an administrator does
+// to rewind or skip a group: the group must be empty (no consumer running),
+// else it fails with a *GroupNotEmptyError naming the members. Offsets of
+// partitions not listed are left alone. Every topic and partition is checked
+// against the cluster's metadata first; if one does not exist nothing is
+// committed. The result maps each partition to nil or its error.
+func (c *Client) CommitOffsets(ctx context.Context, group string, offsets map[TopicPartition]int64) (map[TopicPartition]error, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	if err := checkCommit(group, offsets); err != nil {
+		return nil, fmt.Errorf("commit offsets: %w", err)
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	if err := c.checkPartitionsExist(ctx, mapKeys(offsets)); err != nil {
+		return nil, fmt.Errorf("commit offsets to group %q: %w; nothing was committed", group, err)
+	}
+
+	var perPartition map[TopicPartition]error
+	failed := run(ctx, c, groupCall("commit offsets", []string{group}, func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
+		req := kmsg.NewPtrOffsetCommitRequest()
+		req.Group = group
+		req.Generation = -1
+		req.RetentionTimeMillis = -1
+		byTopic := make(map[string][]kmsg.OffsetCommitRequestTopicPartition)
+		for tp, off := range offsets {
+			p := kmsg.NewOffsetCommitRequestTopicPartition()
+			p.Partition = tp.Partition
+			p.Offset = off
+			p.LeaderEpoch = -1
+			byTopic[tp.Topic] = append(byTopic[tp.Topic], p)
+		}
+		for t, ps := range byTopic {
+			rt := kmsg.NewOffsetCommitRequestTopic()
+			rt.Topic = t
+			rt.Partitions = ps
+			req.Topics = append(req.Topics, rt)
+		}
+		resp, err := b.Request(ctx, req, offsetCommitMin, offsetCommitMax)
+		if err != nil {
+			return nil, err
+		}
+		res, parts := commitResult(group, resp.(*kmsg.OffsetCommitResponse))
+		if res.Outcome == driver.Done {
+			perPartition = parts
+		}
+		return map[string]driver.Result{group: res}, nil
+	}))
+	if ke := failed[group]; ke != nil {
+		c.explainNotEmpty(ctx, failed)
+		perPartition = make(map[TopicPartition]error, len(offsets))
+		for tp := range offsets {
+			perPartition[tp] = ke
+		}
+		return perPartition, ke
+	}
+	partFailed := make(map[TopicPartition]*KeyError)
+	for tp, err := range perPartition {
+		if err != nil {
+			partFailed[tp] = &KeyError{Op: "commit offsets", Key: describeTP(tp), Broker: -1, Attempts: 1, Err: err}
+		}
+	}
+	return perPartition, callError("commit offsets", partFailed)
+}
+
+func checkCommit(group string, offsets map[TopicPartition]int64) error {
+	if group == "" {
+		return errors.New("the group id is empty: name the group whose offsets to set")
+	}
+	if len(offsets) == 0 {
+		return errors.New("no offsets given: name at least one partition and its offset")
+	}
+	for tp, off := range offsets {
+		if _, err := checkTopicPartitions([]TopicPartition{tp}); err != nil {
+			return err
+		}
+		if off < 0 {
+			return fmt.Errorf("offset %d for %s is negative: offsets start at 0", off, describeTP(tp))
+		}
+	}
+	return nil
+}
+
+// commitResult reads an OffsetCommit answer: codes that concern the group
+// (its coordinator, its membership) decide the group's outcome; the others
+// are per partition.
+func commitResult(group string, resp *kmsg.OffsetCommitResponse) (driver.Result, map[TopicPartition]error) {
+	parts := make(map[TopicPartition]error)
+	var groupErr error
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			err := kafkaerr.New(p.ErrorCode, nil)
+			switch {
+			case err == nil:
+				parts[TopicPartition{t.Topic, p.Partition}] = nil
+			case errors.Is(err, kerr.UnknownMemberID), errors.Is(err, kerr.IllegalGeneration), errors.Is(err, kerr.FencedInstanceID), errors.Is(err, kerr.StaleMemberEpoch):
+				groupErr = cmpErr(groupErr, &GroupNotEmptyError{Group: group, Err: err})
+			case errors.Is(err, kerr.RebalanceInProgress):
+				return driver.Result{Outcome: driver.Retry, Err: err}, nil
+			default:
+				if res := driver.ForCode(driver.ToGroupCoordinator, err); res.Outcome != driver.Fail {
+					return res, nil
+				}
+				parts[TopicPartition{t.Topic, p.Partition}] = err
+			}
+		}
+	}
+	if groupErr != nil {
+		return driver.Result{Outcome: driver.Fail, Err: groupErr}, nil
+	}
+	return driver.Result{Outcome: driver.Done}, parts
+}
+
+// checkPartitionsExist fails, naming the first missing one, unless every
+// topic and partition exists.
+func (c *Client) checkPartitionsExist(ctx context.Context, tps []TopicPartition) error {
+	topics := make([]string, 0, len(tps))
+	for _, tp := range tps {
+		topics = append(topics, tp.Topic)
+	}
+	metas, err := c.cl.Topics(ctx, topics, 0)
+	if err != nil {
+		return fmt.Errorf("checking the topics exist: %w", err)
+	}
+	SortTopicPartitions(tps)
+	for _, tp := range tps {
+		tm := metas[tp.Topic]
+		if errors.Is(tm.Err, kerr.UnknownTopicOrPartition) {
+			return kafkaerr.With(kerr.UnknownTopicOrPartition, fmt.Sprintf("topic %q does not exist: check the topic name", tp.Topic))
+		}
+		if tm.Err != nil {
+			return fmt.Errorf("topic %q: %w", tp.Topic, tm.Err)
+		}
+		if _, ok := tm.Partition(tp.Partition); !ok {
+			return kafkaerr.With(kerr.UnknownTopicOrPartition, fmt.Sprintf("topic %q has %d partitions (0 to %d): partition %d does not exist", tp.Topic, len(tm.Partitions), len(tm.Partitions)-1, tp.Partition))
+		}
+	}
+	return nil
+}
+
+func mapKeys[K comparable, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// DeleteOffsets deletes a group's committed offsets for partitions
+// (OffsetDelete, Kafka 2.4). The group must be empty or not subscribed to
+// the partitions' topics. The result maps each partition to nil or its
+// error; deleting an offset that was never committed succeeds.
+func (c *Client) DeleteOffsets(ctx context.Context, group string, partitions ...TopicPartition) (map[TopicPartition]error, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	if _, err := checkGroups([]string{group}); err != nil {
+		return nil, fmt.Errorf("delete offsets: %w", err)
+	}
+	partitions, err := checkTopicPartitions(partitions)
+	if err != nil {
+		return nil, fmt.Errorf("delete offsets: %w", err)
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+
+	var perPartition map[TopicPartition]error
+	failed := run(ctx, c, groupCall("delete offsets", []string{group}, func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
+		req := kmsg.NewPtrOffsetDeleteRequest()
+		req.Group = group
+		byTopic := make(map[string][]int32)
+		for _, tp := range partitions {
+			byTopic[tp.Topic] = append(byTopic[tp.Topic], tp.Partition)
+		}
+		for t, ps := range byTopic {
+			rt := kmsg.NewOffsetDeleteRequestTopic()
+			rt.Topic = t
+			for _, p := range ps {
+				rp := kmsg.NewOffsetDeleteRequestTopicPartition()
+				rp.Partition = p
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			req.Topics = append(req.Topics, rt)
+		}
+		resp, err := b.Request(ctx, req, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		dr := resp.(*kmsg.OffsetDeleteResponse)
+		top := kafkaerr.New(dr.ErrorCode, nil)
+		switch {
+		case errors.Is(top, kerr.GroupIDNotFound):
+			return map[string]driver.Result{group: {Outcome: driver.Fail, Err: groupNotFound(group)}}, nil
+		case errors.Is(top, kerr.NonEmptyGroup):
+			return map[string]driver.Result{group: {Outcome: driver.Fail, Err: &GroupNotEmptyError{Group: group, Err: top}}}, nil
+		}
+		if res := driver.ForCode(driver.ToGroupCoordinator, top); res.Outcome != driver.Done {
+			return map[string]driver.Result{group: res}, nil
+		}
+		parts := make(map[TopicPartition]error)
+		for _, t := range dr.Topics {
+			for _, p := range t.Partitions {
+				err := kafkaerr.New(p.ErrorCode, nil)
+				switch {
+				case errors.Is(err, kerr.GroupSubscribedToTopic):
+					err = kafkaerr.With(kerr.GroupSubscribedToTopic, fmt.Sprintf("group %q consumes topic %q: stop its consumers or change their subscription first", group, t.Topic))
+				case errors.Is(err, kerr.UnknownTopicOrPartition):
+					err = kafkaerr.With(kerr.UnknownTopicOrPartition, "the partition does not exist")
+				}
+				parts[TopicPartition{t.Topic, p.Partition}] = err
+			}
+		}
+		perPartition = parts
+		return map[string]driver.Result{group: {Outcome: driver.Done}}, nil
+	}))
+	if ke := failed[group]; ke != nil {
+		c.explainNotEmpty(ctx, failed)
+		perPartition = make(map[TopicPartition]error, len(partitions))
+		for _, tp := range partitions {
+			perPartition[tp] = ke
+		}
+		return perPartition, ke
+	}
+	partFailed := make(map[TopicPartition]*KeyError)
+	for _, tp := range partitions {
+		err, ok := perPartition[tp]
+		if !ok {
+			err = errors.New("the coordinator did not answer for this partition")
+			perPartition[tp] = err
+		}
+		if err != nil {
+			partFailed[tp] = &KeyError{Op: "delete offsets", Key: describeTP(tp), Broker: -1, Attempts: 1, Err: err}
+		}
+	}
+	return perPartition, callError("delete offsets", partFailed)
+}
+
+// OffsetSpec chooses which offset ListOffsets returns.
+type OffsetSpec struct {
+	ts   int64
+	name string
+}
+
+// Earliest is the log start offset: the first offset still in the log.
+func Earliest() OffsetSpec { return OffsetSpec{-2, "earliest"} }
+
+// Latest is the log end offset (the high watermark): the offset the next
+// record will get.
+func Latest() OffsetSpec { return OffsetSpec{-1, "latest"} }
+
+// MaxTimestamp is the offset of the record with the largest timestamp
+// (KIP-734, Kafka 3.0).
+func MaxTimestamp() OffsetSpec { return OffsetSpec{-3, "max timestamp"} }
+
+// AtTime is the offset of the first record whose timestamp is at or after
+// t; the offset is -1 when there is none.
+func AtTime(t time.Time) OffsetSpec { return OffsetSpec{t.UnixMilli(), "time " + t.UTC().Format(time.RFC3339Nano)} }
+
+func (s OffsetSpec) String() string { return s.name }
+
+func (s OffsetSpec) minVersion() int16 {
+	if s.ts == -3 {
+		return 7
+	}
+	return 1
+}
+
+const listOffsetsMax = 10
+
+// ListedOffset is one partition's offset as ListOffsets found it.
+type ListedOffset struct {
+	Offset      int64
+	Timestamp   int64 // milliseconds; -1 for Earliest and Latest
+	LeaderEpoch int32
+	Leader      int32 // the broker that answered
+	Err         error
+}
+
+// ListOffsets returns the offset chosen by spec for every partition of the
+// topics, asking each partition's leader, leaders in parallel. A topic that
+// does not exist fails at once with UNKNOWN_TOPIC_OR_PARTITION.
+func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...string) (map[TopicPartition]ListedOffset, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	if len(topics) == 0 {
+		return nil, errors.New("list offsets: no topics given: name at least one topic")
+	}
+	if slices.Contains(topics, "") {
+		return nil, errors.New("list offsets: a topic name is empty: topic names must be non-empty")
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	metas, err := c.cl.Topics(ctx, topics, 0)
+	if err != nil {
+		return nil, fmt.Errorf("list offsets: %w", err)
+	}
+	var (
+		tps    []TopicPartition
+		failed = make(map[string]*KeyError)
+	)
+	for _, t := range topics {
+		tm := metas[t]
+		if tm.Err != nil {
+			err := tm.Err
+			if errors.Is(err, kerr.UnknownTopicOrPartition) {
+				err = kafkaerr.With(kerr.UnknownTopicOrPartition, "the topic does not exist: check the topic name")
+			}
+			key := fmt.Sprintf("topic %q", t)
+			failed[key] = &KeyError{Op: "list offsets", Key: key, Broker: -1, Attempts: 1, Err: err}
+			continue
+		}
+		for _, p := range tm.Partitions {
+			tps = append(tps, TopicPartition{t, p.Partition})
+		}
+	}
+	out := map[TopicPartition]ListedOffset{}
+	if len(tps) > 0 {
+		var lerr error
+		out, lerr = c.listOffsets(ctx, spec, tps)
+		var ce *CallError
+		if errors.As(lerr, &ce) {
+			for _, ke := range ce.Errors {
+				failed[ke.Key] = ke
+			}
+		}
+	}
+	return out, callError("list offsets", failed)
+}
+
+// ListPartitionOffsets is ListOffsets for chosen partitions.
+func (c *Client) ListPartitionOffsets(ctx context.Context, spec OffsetSpec, partitions ...TopicPartition) (map[TopicPartition]ListedOffset, error) {
+	if err := c.closedErr(); err != nil {
+		return nil, err
+	}
+	partitions, err := checkTopicPartitions(partitions)
+	if err != nil {
+		return nil, fmt.Errorf("list offsets: %w", err)
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	return c.listOffsets(ctx, spec, partitions)
+}
+
+func (c *Client) listOffsets(ctx context.Context, spec OffsetSpec, tps []TopicPartition) (map[TopicPartition]ListedOffset, error) {
+	found := newResults[TopicPartition, ListedOffset](len(tps))
+	failed := run(ctx, c, driver.Call[TopicPartition]{
+		Name:     "list " + spec.name + " offsets",
+		Keys:     tps,
+		Route:    func(tp TopicPartition) driver.Route { return driver.Route{Kind: driver.ToLeader, Key: tp.Topic, Partition: tp.Partition} },
+		Describe: describeTP,
+		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[TopicPartition]) (map[TopicPartition]driver.Result, error) {
+			req := kmsg.NewPtrListOffsetsRequest()
+			req.ReplicaID = -1
+			byTopic := make(map[string]int)
+			for _, a := range batch {
+				i, ok := byTopic[a.Key.Topic]
+				if !ok {
+					i = len(req.Topics)
+					byTopic[a.Key.Topic] = i
+					rt := kmsg.NewListOffsetsRequestTopic()
+					rt.Topic = a.Key.Topic
+					req.Topics = append(req.Topics, rt)
+				}
+				rp := kmsg.NewListOffsetsRequestTopicPartition()
+				rp.Partition = a.Key.Partition
+				rp.CurrentLeaderEpoch = -1
+				rp.Timestamp = spec.ts
+				req.Topics[i].Partitions = append(req.Topics[i].Partitions, rp)
+			}
+			resp, err := b.Request(ctx, req, spec.minVersion(), listOffsetsMax)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[TopicPartition]driver.Result, len(batch))
+			for _, t := range resp.(*kmsg.ListOffsetsResponse).Topics {
+				for _, p := range t.Partitions {
+					tp := TopicPartition{t.Topic, p.Partition}
+					res := driver.ForCode(driver.ToLeader, kafkaerr.New(p.ErrorCode, nil))
+					if res.Outcome == driver.Done {
+						found.set(tp, ListedOffset{Offset: p.Offset, Timestamp: p.Timestamp, LeaderEpoch: p.LeaderEpoch, Leader: b.ID})
+					}
+					out[tp] = res
+				}
+			}
+			return out, nil
+		},
+	})
+	for tp, ke := range failed {
+		found.m[tp] = ListedOffset{Offset: -1, Timestamp: -1, LeaderEpoch: -1, Leader: -1, Err: ke}
+	}
+	return found.m, callError("list "+spec.name+" offsets", failed)
+}

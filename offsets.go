@@ -445,7 +445,9 @@ func MaxTimestamp() OffsetSpec { return OffsetSpec{-3, "max timestamp"} }
 
 // AtTime is the offset of the first record whose timestamp is at or after
 // t; the offset is -1 when there is none.
-func AtTime(t time.Time) OffsetSpec { return OffsetSpec{t.UnixMilli(), "time " + t.UTC().Format(time.RFC3339Nano)} }
+func AtTime(t time.Time) OffsetSpec {
+	return OffsetSpec{t.UnixMilli(), "time " + t.UTC().Format(time.RFC3339Nano)}
+}
 
 func (s OffsetSpec) String() string { return s.name }
 
@@ -536,9 +538,11 @@ func (c *Client) ListPartitionOffsets(ctx context.Context, spec OffsetSpec, part
 func (c *Client) listOffsets(ctx context.Context, spec OffsetSpec, tps []TopicPartition) (map[TopicPartition]ListedOffset, error) {
 	found := newResults[TopicPartition, ListedOffset](len(tps))
 	failed := run(ctx, c, driver.Call[TopicPartition]{
-		Name:     "list " + spec.name + " offsets",
-		Keys:     tps,
-		Route:    func(tp TopicPartition) driver.Route { return driver.Route{Kind: driver.ToLeader, Key: tp.Topic, Partition: tp.Partition} },
+		Name: "list " + spec.name + " offsets",
+		Keys: tps,
+		Route: func(tp TopicPartition) driver.Route {
+			return driver.Route{Kind: driver.ToLeader, Key: tp.Topic, Partition: tp.Partition}
+		},
 		Describe: describeTP,
 		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[TopicPartition]) (map[TopicPartition]driver.Result, error) {
 			req := kmsg.NewPtrListOffsetsRequest()

@@ -14,6 +14,7 @@ package conn
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -459,8 +460,9 @@ func (c *Conn) requestAPIVersions(ctx context.Context) error {
 	for {
 		req := kmsg.NewPtrApiVersionsRequest()
 		req.Version = version
-		req.ClientSoftwareName = c.cfg.SoftwareName
-		req.ClientSoftwareVersion = c.cfg.SoftwareVersion
+		// Brokers refuse v3+ with an empty or malformed software name.
+		req.ClientSoftwareName = cmp.Or(c.cfg.SoftwareName, "kafadmin")
+		req.ClientSoftwareVersion = cmp.Or(c.cfg.SoftwareVersion, "0")
 		body, err := c.roundTrip(ctx, req, c.cfg.requestTimeout())
 		if err != nil {
 			return c.handshakeError(ctx, "api versions", err)
@@ -556,6 +558,13 @@ func (c *Conn) authenticate(ctx context.Context) error {
 		req.SASLAuthBytes = msg
 		resp, err := c.Do(ctx, req)
 		if err != nil {
+			// Kafka answers bad credentials with an error code; a
+			// broker that closes the connection instead cannot be told
+			// from one that restarted, so this stays retriable.
+			if ce := (*Error)(nil); errors.As(err, &ce) && ce.Op == "read" {
+				err = &Error{Node: c.node, Addr: c.addr, Op: "sasl", Sent: true,
+					Err: fmt.Errorf("the broker closed the connection during SASL %s authentication (check the credentials): %w", mech.Name(), ce.Err)}
+			}
 			return c.handshakeError(ctx, "sasl", err)
 		}
 		ar := resp.(*kmsg.SASLAuthenticateResponse)

@@ -1,0 +1,179 @@
+package kafkatest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// ResetConnections aborts every live client connection of a broker with a
+// TCP RST, so clients see "connection reset by peer", and returns how many it
+// reset. The broker keeps accepting new connections.
+func (c *Cluster) ResetConnections(node int32) (int, error) {
+	l, err := c.broker(node)
+	if err != nil {
+		return 0, err
+	}
+	return l.resetConns(), nil
+}
+
+// CloseConnections closes every live client connection of a broker with a
+// FIN, so clients read EOF, and returns how many it closed. The broker keeps
+// accepting new connections.
+func (c *Cluster) CloseConnections(node int32) (int, error) {
+	l, err := c.broker(node)
+	if err != nil {
+		return 0, err
+	}
+	return l.closeConns(), nil
+}
+
+// StopBroker takes a broker down as if its process crashed: its port refuses
+// new connections and its live connections are reset. kfake does not notice,
+// so metadata still lists the broker, partitions it leads stay with it and
+// groups it coordinates stay with it, as in a cluster that has not yet
+// noticed the crash. Stopping a stopped broker does nothing.
+func (c *Cluster) StopBroker(node int32) error {
+	l, err := c.broker(node)
+	if err != nil {
+		return err
+	}
+	if err := l.stop(); err != nil {
+		return fmt.Errorf("kafkatest: stopping node %d: %w", node, err)
+	}
+	return nil
+}
+
+// StartBroker brings a stopped broker back on the same port with the same
+// node id and state. Starting a running broker does nothing.
+func (c *Cluster) StartBroker(node int32) error {
+	l, err := c.broker(node)
+	if err != nil {
+		return err
+	}
+	if err := l.start(); err != nil {
+		return fmt.Errorf("kafkatest: starting node %d: %w", node, err)
+	}
+	return nil
+}
+
+// RestartBroker stops a broker, waits for downtime or until ctx is done, and
+// starts it again. The broker is running again whenever this returns after
+// stopping it; if ctx ended the downtime early, ctx's error is returned.
+func (c *Cluster) RestartBroker(ctx context.Context, node int32, downtime time.Duration) error {
+	if err := c.StopBroker(node); err != nil {
+		return err
+	}
+	waitErr := sleep(ctx, downtime)
+	if err := c.StartBroker(node); err != nil {
+		return errors.Join(waitErr, err)
+	}
+	return waitErr
+}
+
+// RollingRestart restarts every running broker in node order, the way an
+// operator rolls a cluster: it stops the broker, waits downtime, starts it,
+// moves every group coordinator and partition leader (as leadership moves
+// after a restart), and waits pause before the next broker. It stops early
+// with ctx's error, never leaving a broker stopped.
+func (c *Cluster) RollingRestart(ctx context.Context, downtime, pause time.Duration) error {
+	for _, node := range c.runningNodes() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := c.RestartBroker(ctx, node, downtime); err != nil {
+			return err
+		}
+		c.kf.RehashCoordinators()
+		c.ShuffleLeaders()
+		if err := sleep(ctx, pause); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveBroker removes a broker for good: its port refuses connections, its
+// live connections are reset, and kfake drops it from metadata. kfake then
+// gives every partition (not only the removed broker's) a random leader among
+// the remaining brokers, and since a group's coordinator depends on the number
+// of brokers, most groups move too. The controller cannot be removed: kfake
+// fixes it at creation, and without it CreateTopics answers NOT_CONTROLLER
+// for good.
+func (c *Cluster) RemoveBroker(node int32) error {
+	c.removeMu.Lock()
+	defer c.removeMu.Unlock()
+	if _, err := c.broker(node); err != nil {
+		return err
+	}
+	if node == c.controller {
+		return fmt.Errorf("kafkatest: cannot remove node %d: it is the controller, which kfake pins for the cluster's life; stop and start it instead", node)
+	}
+	var err error
+	if lerr := c.onLoop(func(kf *kfake.Cluster) { err = kf.RemoveNode(node) }); lerr != nil {
+		return lerr
+	}
+	if err != nil {
+		return fmt.Errorf("kafkatest: removing node %d: %w", node, err)
+	}
+	c.mu.Lock()
+	c.removed[node] = true
+	c.mu.Unlock()
+	return nil
+}
+
+// SetBlackhole makes a broker accept connections and read requests but never
+// answer: everything it would write, on existing and new connections, is
+// discarded until it is turned off. Turning it off resets the connections
+// that lost responses, since their byte streams no longer line up with what
+// clients sent; clients recover on a new connection.
+func (c *Cluster) SetBlackhole(node int32, on bool) error {
+	l, err := c.broker(node)
+	if err != nil {
+		return err
+	}
+	l.setBlackhole(on)
+	return nil
+}
+
+// ShuffleLeaders gives every partition a random new leader among the brokers
+// that have not been removed (stopped ones included) and bumps its leader
+// epoch.
+func (c *Cluster) ShuffleLeaders() {
+	_ = c.onLoop(func(kf *kfake.Cluster) { kf.ShufflePartitionLeaders() })
+}
+
+// Leader returns the node leading a partition, or -1 if the partition does
+// not exist or the cluster is closed.
+func (c *Cluster) Leader(topic string, partition int32) int32 {
+	leader := int32(-1)
+	_ = c.onLoop(func(kf *kfake.Cluster) { leader = kf.LeaderFor(topic, partition) })
+	return leader
+}
+
+// FailNext installs a kfake fault: the next f.Count requests that match f
+// (by API key, node, group, topic, ...) are answered with f.Err instead of
+// being handled. A Count of 0 means one request and -1 every request until
+// the handle's Remove; a nil Err means UNKNOWN_SERVER_ERROR. Use the handle to
+// wait for the hits or remove the fault.
+func (c *Cluster) FailNext(f kfake.Fault) *kfake.FaultHandle {
+	return c.kf.Fault(f)
+}
+
+// sleep waits for d or until ctx is done, returning ctx's error in that case.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}

@@ -34,7 +34,7 @@
 //     port; RestartBroker and RollingRestart combine the two.
 //   - SetBlackhole keeps connections open but discards every response.
 //   - RemoveBroker takes a broker out of the cluster for good.
-//   - MoveCoordinator, MoveCoordinatorsOff and ShuffleLeaders move group
+//   - MoveCoordinator, MoveCoordinatorsOff, MoveLeadersOff and ShuffleLeaders move group
 //     coordinators and partition leaders, so clients meet NOT_COORDINATOR
 //     and NOT_LEADER_OR_FOLLOWER.
 //   - FailNext answers the next requests matching a kfake.Fault with an

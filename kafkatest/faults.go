@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -176,4 +177,46 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-timer.C:
 		return nil
 	}
+}
+
+// MoveLeadersOff hands the leadership of every partition of topics that node
+// leads to the running brokers, in turn, bumping each moved partition's
+// leader epoch, as Kafka's controller does when a broker dies. kfake keeps a
+// stopped or black-holed broker's leaderships otherwise.
+func (c *Cluster) MoveLeadersOff(node int32, topics ...string) error {
+	if _, err := c.broker(node); err != nil {
+		return err
+	}
+	targets := slices.DeleteFunc(c.runningNodes(), func(id int32) bool { return id == node })
+	if len(targets) == 0 {
+		return fmt.Errorf("kafkatest: cannot move leaders off node %d: no other broker is running; start one first", node)
+	}
+	var moveErr error
+	err := c.onLoop(func(kf *kfake.Cluster) {
+		next := 0
+		for _, t := range topics {
+			infos := kf.PartitionInfos(t)
+			if infos == nil {
+				moveErr = fmt.Errorf("kafkatest: topic %q does not exist", t)
+				return
+			}
+			for _, p := range infos {
+				if p.Leader != node {
+					continue
+				}
+				if moveErr = kf.MoveTopicPartition(t, p.Partition, targets[next%len(targets)]); moveErr != nil {
+					return
+				}
+				next++
+			}
+		}
+	})
+	return cmpErr(err, moveErr)
+}
+
+func cmpErr(first, next error) error {
+	if first != nil {
+		return first
+	}
+	return next
 }

@@ -770,6 +770,54 @@ func TestShuffleLeaders(t *testing.T) {
 	}
 }
 
+func TestMoveLeadersOff(t *testing.T) {
+	c := New(t, SeedTopic("orders", 12), SeedTopic("payments", 4))
+	ctx := testContext(t)
+	cl := newClient(t, c)
+	if err := c.Kfake().MoveTopicPartition("orders", 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]map[int32]int32{}
+	for _, topic := range []string{"orders", "payments"} {
+		before[topic] = map[int32]int32{}
+		for _, p := range metadata(ctx, t, cl, 0, topic).Topics[0].Partitions {
+			before[topic][p.Partition] = p.Leader
+		}
+	}
+	if err := c.StopBroker(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MoveLeadersOff(1, "orders", "payments"); err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for _, topic := range []string{"orders", "payments"} {
+		for _, p := range metadata(ctx, t, cl, 0, topic).Topics[0].Partitions {
+			was := before[topic][p.Partition]
+			switch {
+			case was == 1 && p.Leader != 0:
+				t.Fatalf("%s/%d moved from 1 to %d, want 0, the only other running broker", topic, p.Partition, p.Leader)
+			case was != 1 && p.Leader != was:
+				t.Fatalf("%s/%d moved from %d to %d, but only node 1's partitions were to move", topic, p.Partition, was, p.Leader)
+			case was == 1:
+				moved++
+			}
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no partition moved, though orders/0 was led by node 1")
+	}
+	if err := c.MoveLeadersOff(1, "missing"); err == nil || !strings.Contains(err.Error(), `topic "missing" does not exist`) {
+		t.Fatalf("moving leaders of a missing topic: %v", err)
+	}
+	if err := c.StopBroker(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MoveLeadersOff(1, "orders"); err == nil || !strings.Contains(err.Error(), "no other broker is running") {
+		t.Fatalf("moving leaders with no broker left to take them: %v", err)
+	}
+}
+
 func TestTLSAndSASL(t *testing.T) {
 	serverTLS := selfSignedTLS(t)
 	c := New(t,

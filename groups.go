@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -49,9 +50,14 @@ func canonical(in []string, known []string, what string) ([]string, error) {
 }
 
 // ListGroups lists the cluster's groups, asking every broker for the groups
-// it coordinates. A group reported by two brokers while it moves between
-// them is listed once. The result is sorted by group id. A broker that left
-// the cluster during the call is skipped: its groups moved to the others.
+// it coordinates, all at once. A round in which some broker had to be asked
+// again (it restarted, or its connection broke) may have missed a group
+// moving between brokers, so ListGroups then runs another round, answering
+// with the first round in which every broker answered at once (after at
+// most listGroupsRounds rounds, the last one). A group reported by two
+// brokers is listed once. The result is sorted by group id. A broker that
+// left the cluster during the call is skipped: its groups moved to the
+// others.
 func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGroup, error) {
 	if err := c.closedErr(); err != nil {
 		return nil, err
@@ -66,15 +72,31 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 	}
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
+	for round := 1; ; round++ {
+		listed, disturbed, err := c.listGroupsRound(ctx, states, types)
+		if err != nil || !disturbed || round == listGroupsRounds {
+			return listed, err
+		}
+	}
+}
+
+// listGroupsRounds bounds the rounds of ListGroups in a cluster that keeps
+// changing.
+const listGroupsRounds = 5
+
+// listGroupsRound asks every broker once, and reports whether the round was
+// disturbed: a broker was asked more than once, or the brokers changed.
+func (c *Client) listGroupsRound(ctx context.Context, states, types []string) ([]ListedGroup, bool, error) {
 	brokers, err := c.cl.Brokers(ctx, 0)
 	if err != nil {
-		return nil, fmt.Errorf("list groups: %w", err)
+		return nil, false, fmt.Errorf("list groups: %w", err)
 	}
 	ids := make([]int32, len(brokers))
 	for i, b := range brokers {
 		ids[i] = b.ID
 	}
 
+	var disturbed atomic.Bool
 	found := newResults[int32, []ListedGroup](len(ids))
 	failed := run(ctx, c, driver.Call[int32]{
 		Name:     "list groups",
@@ -82,6 +104,9 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 		Route:    func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} },
 		Describe: describeBroker,
 		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[int32]) (map[int32]driver.Result, error) {
+			if batch[0].N > 1 {
+				disturbed.Store(true)
+			}
 			req := kmsg.NewPtrListGroupsRequest()
 			req.StatesFilter = states
 			req.TypesFilter = types
@@ -107,9 +132,13 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 	for id, ke := range failed {
 		if errors.Is(ke.Err, cluster.ErrBrokerGone) {
 			delete(failed, id)
+			disturbed.Store(true)
 		}
 	}
-	return c.mergeListed(found.m), callError("list groups", failed)
+	if after, err := c.cl.Brokers(ctx, 0); err == nil && len(after) != len(ids) {
+		disturbed.Store(true)
+	}
+	return c.mergeListed(found.m), disturbed.Load(), callError("list groups", failed)
 }
 
 func matches(g ListedGroup, states, types []string) bool {

@@ -140,6 +140,13 @@ func (c *Cluster) SetBlackhole(node int32, on bool) error {
 	return nil
 }
 
+// Blackholed reports whether the broker is black-holed; false for an unknown
+// node.
+func (c *Cluster) Blackholed(node int32) bool {
+	l, err := c.broker(node)
+	return err == nil && l.blackhole.Load()
+}
+
 // ShuffleLeaders gives every partition a random new leader among the brokers
 // that have not been removed (stopped ones included) and bumps its leader
 // epoch.

@@ -273,6 +273,9 @@ func TestSetBlackhole(t *testing.T) {
 	if err := c.SetBlackhole(0, true); err != nil {
 		t.Fatal(err)
 	}
+	if !c.Blackholed(0) || c.Blackholed(1) || c.Blackholed(7) {
+		t.Fatal("Blackholed does not report node 0 alone as black-holed")
+	}
 	short, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if _, err := newClient(t, c).Broker(0).Request(short, kmsg.NewPtrApiVersionsRequest()); err == nil {
@@ -291,6 +294,9 @@ func TestSetBlackhole(t *testing.T) {
 
 	if err := c.SetBlackhole(0, false); err != nil {
 		t.Fatal(err)
+	}
+	if c.Blackholed(0) {
+		t.Fatal("node 0 still black-holed after SetBlackhole(0, false)")
 	}
 	if err := readErr(before); !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("read on a connection that lost a response: %v, want connection reset when the black hole ends", err)

@@ -280,13 +280,22 @@ func (cl *Cluster) forgetBroker(id int32) {
 	cl.coordMu.Unlock()
 }
 
-// Broker returns the broker with node id, refreshing the broker list once if
-// it is not known.
+// Broker returns the broker with node id. The broker list is refreshed
+// first when it is stale (after a failed dial, or past its maximum age) or
+// does not have the broker; a broker that left the cluster is then reported
+// as gone.
 func (cl *Cluster) Broker(ctx context.Context, id int32) (*Broker, error) {
-	if b := cl.knownBroker(id); b != nil {
+	cl.mu.Lock()
+	b := cl.brokers[id]
+	fresh := !cl.brokersAt.IsZero() && time.Since(cl.brokersAt) < cl.cfg.metadataMaxAge()
+	cl.mu.Unlock()
+	if b != nil && fresh {
 		return b, nil
 	}
 	if err := cl.refreshBrokers(ctx); err != nil {
+		if b != nil {
+			return b, nil // the dial will tell whether it is there
+		}
 		return nil, err
 	}
 	if b := cl.knownBroker(id); b != nil {

@@ -1,0 +1,544 @@
+package kafadmin_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafadmin/kafadmin"
+	"github.com/kafadmin/kafadmin/kafkatest"
+)
+
+// The matrix's world: two topics with records, and groups with known
+// commits, spread over at least two coordinators, none on the controller
+// (so that the controller's broker is never the one removed for good).
+const (
+	ordersParts   = 6
+	paymentsParts = 3
+	ordersRecords = 20
+	mainCommitted = 5
+	memberClient  = "member-client"
+	memberID      = "inst-1"
+)
+
+var (
+	matrixTopics = []string{"orders", "payments"}
+	manyGroups   = []string{"g-main", "g-b", "g-c", "g-d"}
+	allGroups    = []string{"g-main", "g-b", "g-c", "g-d", "g-del", "g-members"}
+)
+
+// world is one matrix cell's cluster and long-lived client.
+type world struct {
+	kc  *kafkatest.Cluster
+	cl  *kafadmin.Client
+	rec *recorder
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := testContext(t)
+	kc := kafkatest.New(t, kafkatest.SeedTopic("orders", ordersParts), kafkatest.SeedTopic("payments", paymentsParts))
+	produce(t, kc, "orders", ordersParts, ordersRecords)
+	produce(t, kc, "payments", paymentsParts, 10)
+	commitAll(t, kc, "g-main", "orders", ordersParts, mainCommitted)
+	for i, g := range []string{"g-b", "g-c", "g-d"} {
+		commitAll(t, kc, g, "payments", paymentsParts, int64(2+i))
+	}
+	commitAll(t, kc, "g-del", "orders", 1, 1)
+	_, err := kc.JoinMember(ctx, kafkatest.Member{Group: "g-members", InstanceID: memberID, ClientID: memberClient, Topics: []string{"orders"}})
+	must(t, err)
+	placeGroups(t, kc)
+
+	rec := &recorder{}
+	// A short request and dial timeout lets a black-holed broker be
+	// detected in a second; backoff stays the default.
+	cl := newClient(t, kc, kafadmin.WithHooks(rec), kafadmin.WithRequestTimeout(time.Second), kafadmin.WithDialTimeout(time.Second))
+	w := &world{kc: kc, cl: cl, rec: rec}
+	w.warmUp(t)
+	return w
+}
+
+// placeGroups moves the groups off the controller, until manyGroups span at
+// least two coordinators.
+func placeGroups(t *testing.T, kc *kafkatest.Cluster) {
+	t.Helper()
+	for range 100 {
+		must(t, kc.MoveCoordinatorsOff(kc.Controller(), allGroups...))
+		coords := map[int32]bool{}
+		for _, g := range manyGroups {
+			coords[kc.Coordinator(g)] = true
+		}
+		if len(coords) >= 2 {
+			return
+		}
+		_, err := kc.MoveCoordinator("g-main", kc.Controller())
+		must(t, err)
+	}
+	t.Fatal("could not spread the groups over two coordinators")
+}
+
+// warmUp makes the client what a long-running monitor's is: connected to
+// every broker, with every group's coordinator and the topics cached.
+func (w *world) warmUp(t *testing.T) {
+	t.Helper()
+	ctx := testContext(t)
+	_, err := w.cl.FetchOffsets(ctx, allGroups...)
+	must(t, err)
+	_, err = w.cl.DescribeGroups(ctx, allGroups...)
+	must(t, err)
+	_, err = w.cl.Lag(ctx, "g-main")
+	must(t, err)
+	_, err = w.cl.ListGroups(ctx, kafadmin.GroupFilter{})
+	must(t, err)
+	w.rec.reset()
+}
+
+// operation is one admin call of the matrix, with its check.
+type operation struct {
+	name string
+	// group is the group whose coordinator the scenario attacks; "" for
+	// ListGroups, whose faults target g-main's coordinator.
+	group string
+	// apis are the requests the operation sends to that coordinator.
+	apis []kmsg.Key
+	// run calls the operation and checks its result.
+	run func(ctx context.Context, w *world) error
+	// verify checks the cluster after the faults are over, for operations
+	// that change it.
+	verify func(ctx context.Context, w *world) error
+}
+
+type scenario struct {
+	name string
+	// inject breaks the cluster around target, the coordinator of the
+	// operation's group, and returns how to restore it after the call, and
+	// the faults whose hits prove the scenario happened.
+	inject func(t *testing.T, w *world, op operation, target int32) (restore func(), faults *kfake.FaultHandle)
+	// timesOut reports that a request timeout must have fired.
+	timesOut bool
+	// doneWhileDown reports that the calls on groups must return before
+	// the fault ends: the groups moved away from the broken broker, and
+	// the client must not wait for it.
+	doneWhileDown bool
+}
+
+// after runs heal after d, and returns what runs it at once if it has not
+// run yet and waits for it.
+func after(t *testing.T, d time.Duration, heal func() error) (restore func()) {
+	done := make(chan error, 1)
+	timer := time.AfterFunc(d, func() { done <- heal() })
+	return func() {
+		if timer.Stop() {
+			done <- heal()
+		}
+		must(t, <-done)
+	}
+}
+
+var operations = []operation{
+	{
+		name: "DescribeGroups", group: "g-members", apis: []kmsg.Key{kmsg.DescribeGroups},
+		run: func(ctx context.Context, w *world) error {
+			d, err := w.cl.DescribeGroups(ctx, "g-members", "g-main")
+			if err != nil {
+				return err
+			}
+			gm := d["g-members"]
+			if gm.State != "Stable" || len(gm.Members) != 1 {
+				return fmt.Errorf("g-members: state %q with %d members, want Stable with 1", gm.State, len(gm.Members))
+			}
+			m := gm.Members[0]
+			if m.InstanceID != memberID || m.ClientID != memberClient || len(m.Assigned["orders"]) != ordersParts {
+				return fmt.Errorf("g-members member: %+v, want instance %s, client %s, all %d orders partitions", m, memberID, memberClient, ordersParts)
+			}
+			if d["g-main"].State != "Empty" {
+				return fmt.Errorf("g-main: state %q, want Empty", d["g-main"].State)
+			}
+			return nil
+		},
+	},
+	{
+		name: "FetchOffsets", group: "g-main", apis: []kmsg.Key{kmsg.OffsetFetch},
+		run: func(ctx context.Context, w *world) error {
+			o, err := w.cl.FetchOffsets(ctx, "g-main")
+			if err != nil {
+				return err
+			}
+			return checkOffsets(o["g-main"], "orders", ordersParts, mainCommitted)
+		},
+	},
+	{
+		name: "FetchOffsets/many groups", group: "g-main", apis: []kmsg.Key{kmsg.OffsetFetch},
+		run: func(ctx context.Context, w *world) error {
+			o, err := w.cl.FetchOffsets(ctx, manyGroups...)
+			if err != nil {
+				return err
+			}
+			if err := checkOffsets(o["g-main"], "orders", ordersParts, mainCommitted); err != nil {
+				return err
+			}
+			for i, g := range []string{"g-b", "g-c", "g-d"} {
+				if err := checkOffsets(o[g], "payments", paymentsParts, int64(2+i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	},
+	{
+		name: "CommitOffsets", group: "g-main", apis: []kmsg.Key{kmsg.OffsetCommit},
+		run: func(ctx context.Context, w *world) error {
+			offsets := map[kafadmin.TopicPartition]int64{}
+			for p := range int32(ordersParts) {
+				offsets[tp("orders", p)] = 7
+			}
+			res, err := w.cl.CommitOffsets(ctx, "g-main", offsets)
+			if err != nil {
+				return err
+			}
+			if len(res) != ordersParts {
+				return fmt.Errorf("commit answered for %d partitions, want %d", len(res), ordersParts)
+			}
+			return nil
+		},
+		verify: func(ctx context.Context, w *world) error {
+			o, err := w.cl.FetchOffsets(ctx, "g-main")
+			if err != nil {
+				return err
+			}
+			return checkOffsets(o["g-main"], "orders", ordersParts, 7)
+		},
+	},
+	{
+		name: "DeleteOffsets", group: "g-main", apis: []kmsg.Key{kmsg.OffsetDelete},
+		run: func(ctx context.Context, w *world) error {
+			_, err := w.cl.DeleteOffsets(ctx, "g-main", tp("orders", 0), tp("orders", 1))
+			return err
+		},
+		verify: func(ctx context.Context, w *world) error {
+			o, err := w.cl.FetchOffsets(ctx, "g-main")
+			if err != nil {
+				return err
+			}
+			if got, want := offsetsOf(o["g-main"]), "orders/2=5 orders/3=5 orders/4=5 orders/5=5"; got != want {
+				return fmt.Errorf("offsets after deleting orders/0 and orders/1: %s, want %s", got, want)
+			}
+			return nil
+		},
+	},
+	{
+		name: "DeleteGroups", group: "g-del", apis: []kmsg.Key{kmsg.DeleteGroups},
+		run: func(ctx context.Context, w *world) error {
+			res, err := w.cl.DeleteGroups(ctx, "g-del")
+			if err != nil {
+				return err
+			}
+			if res["g-del"].Err != nil {
+				return res["g-del"].Err
+			}
+			return nil
+		},
+		verify: func(ctx context.Context, w *world) error {
+			_, err := w.cl.DescribeGroups(ctx, "g-del")
+			if !errors.Is(err, kerr.GroupIDNotFound) {
+				return fmt.Errorf("describing the deleted group: %v, want GROUP_ID_NOT_FOUND", err)
+			}
+			return nil
+		},
+	},
+	{
+		name: "RemoveMembers", group: "g-members", apis: []kmsg.Key{kmsg.LeaveGroup},
+		run: func(ctx context.Context, w *world) error {
+			_, err := w.cl.RemoveMembers(ctx, "g-members", memberID)
+			return err
+		},
+		verify: func(ctx context.Context, w *world) error {
+			d, err := w.cl.DescribeGroups(ctx, "g-members")
+			if err != nil {
+				return err
+			}
+			if n := len(d["g-members"].Members); n != 0 {
+				return fmt.Errorf("g-members has %d members after removing its only one", n)
+			}
+			return nil
+		},
+	},
+	{
+		name: "ListGroups", apis: []kmsg.Key{kmsg.ListGroups},
+		run: func(ctx context.Context, w *world) error {
+			listed, err := w.cl.ListGroups(ctx, kafadmin.GroupFilter{})
+			if err != nil {
+				return err
+			}
+			var names []string
+			for _, g := range listed {
+				names = append(names, g.Group)
+			}
+			want := slices.Sorted(slices.Values(allGroups))
+			if !slices.Equal(names, want) {
+				return fmt.Errorf("listed %v, want %v", names, want)
+			}
+			return nil
+		},
+	},
+	{
+		name: "Lag", group: "g-main", apis: []kmsg.Key{kmsg.OffsetFetch, kmsg.DescribeGroups},
+		run: func(ctx context.Context, w *world) error {
+			lags, err := w.cl.Lag(ctx, "g-main")
+			if err != nil {
+				return err
+			}
+			gl := lags["g-main"]
+			if want := int64(ordersParts * (ordersRecords - mainCommitted)); gl.TotalLag != want || len(gl.Partitions) != ordersParts {
+				return fmt.Errorf("lag %d over %d partitions, want %d over %d", gl.TotalLag, len(gl.Partitions), want, ordersParts)
+			}
+			for _, p := range gl.Partitions {
+				if p.Committed != mainCommitted || p.LogEnd != ordersRecords || p.LogStart != 0 || p.Lag != ordersRecords-mainCommitted {
+					return fmt.Errorf("partition %+v, want committed %d, log 0..%d", p, mainCommitted, ordersRecords)
+				}
+			}
+			return nil
+		},
+	},
+}
+
+func checkOffsets(o kafadmin.GroupOffsets, topic string, partitions int32, offset int64) error {
+	if o.Err != nil {
+		return o.Err
+	}
+	if got, want := offsetsOf(o), wantOffsets(topic, partitions, offset); got != want {
+		return fmt.Errorf("group %s offsets %s, want %s", o.Group, got, want)
+	}
+	return nil
+}
+
+// fault installs an error-code fault on the operation's requests to its
+// group's coordinator.
+func fault(w *world, op operation, target int32, code *kerr.Error) *kfake.FaultHandle {
+	f := kfake.Fault{Keys: op.apis, Group: op.group, Err: code, Count: 3}
+	if op.group == "" {
+		f.Nodes = []int32{target}
+	}
+	return w.kc.FailNext(f)
+}
+
+var scenarios = []scenario{
+	{
+		name: "RST on the coordinator's connections",
+		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
+			n, err := w.kc.ResetConnections(target)
+			must(t, err)
+			if n == 0 {
+				t.Fatal("the warmed-up client had no connection to reset")
+			}
+			return nil, nil
+		},
+	},
+	{
+		name: "FIN on the coordinator's connections",
+		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
+			n, err := w.kc.CloseConnections(target)
+			must(t, err)
+			if n == 0 {
+				t.Fatal("the warmed-up client had no connection to close")
+			}
+			return nil, nil
+		},
+	},
+	{
+		name: "coordinator port refused 3s then back",
+		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
+			must(t, w.kc.StopBroker(target))
+			return after(t, 3*time.Second, func() error { return w.kc.StartBroker(target) }), nil
+		},
+	},
+	{
+		name:          "coordinator stopped, its groups and leaders moved while down",
+		doneWhileDown: true,
+		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
+			// The broker comes back after 4s. The group calls must be
+			// answered by the new coordinator before that; ListGroups,
+			// which needs every broker kfake still lists, after.
+			must(t, w.kc.StopBroker(target))
+			must(t, w.kc.MoveCoordinatorsOff(target, allGroups...))
+			must(t, w.kc.MoveLeadersOff(target, matrixTopics...))
+			return after(t, 4*time.Second, func() error { return w.kc.StartBroker(target) }), nil
+		},
+	},
+	{
+		name: "coordinator broker removed for good",
+		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
+			must(t, w.kc.RemoveBroker(target))
+			return nil, nil
+		},
+	},
+	{
+		name: "coordinator moved, the old one answering NOT_COORDINATOR",
+		inject: func(t *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
+			group := cmpOr(op.group, "g-main")
+			to, err := w.kc.MoveCoordinator(group, -1)
+			must(t, err)
+			if to == target {
+				t.Fatalf("group %s did not move off %d", group, target)
+			}
+			return nil, nil
+		},
+	},
+	{
+		name: "NOT_COORDINATOR x3",
+		inject: func(_ *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
+			return nil, fault(w, op, target, kerr.NotCoordinator)
+		},
+	},
+	{
+		name: "COORDINATOR_LOAD_IN_PROGRESS x3",
+		inject: func(_ *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
+			return nil, fault(w, op, target, kerr.CoordinatorLoadInProgress)
+		},
+	},
+	{
+		name: "COORDINATOR_NOT_AVAILABLE x3 on FindCoordinator",
+		inject: func(t *testing.T, w *world, op operation, _ int32) (func(), *kfake.FaultHandle) {
+			if op.group == "" {
+				// ListGroups looks no coordinator up: the cell checks
+				// that the move and the faults leave it unharmed.
+				_, err := w.kc.MoveCoordinator("g-main", -1)
+				must(t, err)
+				w.kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.FindCoordinator}, Err: kerr.CoordinatorNotAvailable, Count: 3})
+				return nil, nil
+			}
+			h := w.kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.FindCoordinator}, Group: op.group, Err: kerr.CoordinatorNotAvailable, Count: 3})
+			_, err := w.kc.MoveCoordinator(op.group, -1)
+			must(t, err)
+			return nil, h
+		},
+	},
+	{
+		name:          "black-holed coordinator whose groups and leaders then move",
+		timesOut:      true,
+		doneWhileDown: true,
+		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
+			// A stall: the broker accepts and reads but answers nothing
+			// for 4s, and the cluster moves its groups and leaders away
+			// meanwhile. The group calls must not wait for the stall to
+			// end: the request timeout (1s) fires, the connection is
+			// closed and the keys are looked up again. ListGroups, which
+			// needs every broker, is answered once the stall ends.
+			must(t, w.kc.SetBlackhole(target, true))
+			must(t, w.kc.MoveCoordinatorsOff(target, allGroups...))
+			must(t, w.kc.MoveLeadersOff(target, matrixTopics...))
+			return after(t, 4*time.Second, func() error { return w.kc.SetBlackhole(target, false) }), nil
+		},
+	},
+	{
+		name: "rolling restart of every broker",
+		inject: func(t *testing.T, w *world, _ operation, _ int32) (func(), *kfake.FaultHandle) {
+			ctx := testContext(t)
+			done := make(chan error, 1)
+			go func() { done <- w.kc.RollingRestart(ctx, 700*time.Millisecond, 300*time.Millisecond) }()
+			// Call while the first broker is down.
+			for w.kc.Running(w.kc.NodeIDs()[0]) && ctx.Err() == nil {
+				time.Sleep(5 * time.Millisecond)
+			}
+			return func() { must(t, <-done) }, nil
+		},
+	},
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Bounds on what one call may send: a retry storm would send hundreds of
+// requests per second. The worst cells (a 3s outage, a 4s stall) stay well
+// under these.
+const (
+	maxRequestsPerCall = 150
+	maxDialsPerCall    = 60
+)
+
+// TestFailoverMatrix runs every operation under every fault, each cell on a
+// fresh cluster with a warmed-up client, as a long-lived monitor's would be.
+// Each call must return the right result and a nil error within its
+// deadline, the fault must have happened, and the client must not have
+// stormed the cluster with retries.
+func TestFailoverMatrix(t *testing.T) {
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, op := range operations {
+				t.Run(op.name, func(t *testing.T) {
+					runCell(t, sc, op)
+				})
+			}
+		})
+	}
+}
+
+func runCell(t *testing.T, sc scenario, op operation) {
+	w := newWorld(t)
+	target := w.kc.Coordinator(cmpOr(op.group, "g-main"))
+	restore, faults := sc.inject(t, w, op, target)
+	var restoreOnce sync.Once
+	doRestore := func() {
+		restoreOnce.Do(func() {
+			if restore != nil {
+				restore()
+			}
+		})
+	}
+	t.Cleanup(doRestore)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := op.run(ctx, w)
+	took := time.Since(start)
+	seen := w.rec.snapshot()
+	stillDown := restore != nil && !healed(w, sc, target)
+	doRestore()
+
+	if err != nil {
+		t.Fatalf("after %v: %v", took, err)
+	}
+	if faults != nil && faults.Hits() != 3 {
+		t.Fatalf("the injected error code answered %d requests, want 3: the scenario did not happen", faults.Hits())
+	}
+	if sc.doneWhileDown && op.group != "" && !stillDown {
+		t.Fatalf("the call returned after broker %d recovered: it waited for the broken broker instead of the group's new coordinator", target)
+	}
+	if sc.timesOut && !w.rec.sawDisconnect(target, "request timeout") {
+		t.Fatalf("no request to broker %d timed out; disconnects: %v", target, seen.disconnects)
+	}
+	if seen.requests > maxRequestsPerCall || seen.dials > maxDialsPerCall {
+		t.Fatalf("one call sent %d requests and dialed %d times: a retry storm (bounds %d and %d)", seen.requests, seen.dials, maxRequestsPerCall, maxDialsPerCall)
+	}
+	if op.verify != nil {
+		vctx, vcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer vcancel()
+		if err := op.verify(vctx, w); err != nil {
+			t.Fatalf("after the call: %v", err)
+		}
+	}
+	t.Logf("took %v, %d requests, %d dials (%d failed), %d retries, %d coordinator moves", took.Round(time.Millisecond),
+		seen.requests, seen.dials, seen.failedDials, len(seen.retries), len(seen.moves))
+}
+
+// healed reports whether a scenario's fault on target is over.
+func healed(w *world, sc scenario, target int32) bool {
+	if sc.timesOut {
+		return !w.kc.Blackholed(target)
+	}
+	return w.kc.Running(target)
+}

@@ -91,6 +91,16 @@ func (r *recorder) snapshot() recorder {
 	}
 }
 
+func (r *recorder) snapshotAPIs() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.apis))
+	for k, v := range r.apis {
+		out[k] = v
+	}
+	return out
+}
+
 func (r *recorder) sawDisconnect(node int32, cause string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -88,7 +88,6 @@ type Cluster struct {
 	seeds      []*Broker
 	brokers    map[int32]*Broker
 	controller int32
-	clusterID  string
 	brokersAt  time.Time             // when the broker list was last fetched
 	topics     map[string]*TopicMeta // by name
 	metaFlight map[string]*flight    // metadata fetches in progress, by topic set
@@ -362,20 +361,6 @@ func (cl *Cluster) ForgetController(id int32) {
 	cl.mu.Unlock()
 }
 
-// ClusterID is the cluster id from the last metadata, "" if unknown.
-func (cl *Cluster) ClusterID() string {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	return cl.clusterID
-}
-
-// ControllerID is the controller's node id from the last metadata, or -1.
-func (cl *Cluster) ControllerID() int32 {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	return cl.controller
-}
-
 // InvalidateBrokers makes the next broker look-up fetch metadata.
 func (cl *Cluster) InvalidateBrokers() {
 	cl.mu.Lock()
@@ -529,9 +514,15 @@ func (cl *Cluster) refreshBrokers(ctx context.Context) error {
 	return err
 }
 
+// fetched is one metadata answer and the topics parsed from it.
+type fetched struct {
+	resp   *kmsg.MetadataResponse
+	topics map[string]*TopicMeta
+}
+
 // metadata fetches metadata shaped by build, sharing the fetch with callers
 // asking for the same key.
-func (cl *Cluster) metadata(ctx context.Context, key string, build func(*kmsg.MetadataRequest)) (*kmsg.MetadataResponse, error) {
+func (cl *Cluster) metadata(ctx context.Context, key string, build func(*kmsg.MetadataRequest)) (*fetched, error) {
 	cl.mu.Lock()
 	f := cl.metaFlight[key]
 	if f == nil {
@@ -543,8 +534,7 @@ func (cl *Cluster) metadata(ctx context.Context, key string, build func(*kmsg.Me
 				return nil, fmt.Errorf("metadata: %w", err)
 			}
 			mr := resp.(*kmsg.MetadataResponse)
-			cl.applyMetadata(mr)
-			return mr, nil
+			return &fetched{resp: mr, topics: cl.applyMetadata(mr)}, nil
 		}, func(*flight) {
 			cl.mu.Lock()
 			delete(cl.metaFlight, key)
@@ -557,12 +547,12 @@ func (cl *Cluster) metadata(ctx context.Context, key string, build func(*kmsg.Me
 	if err != nil {
 		return nil, err
 	}
-	return v.(*kmsg.MetadataResponse), nil
+	return v.(*fetched), nil
 }
 
 // applyMetadata updates the broker registry, the controller and the topics
-// in resp.
-func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) {
+// in resp, and returns the topics.
+func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) map[string]*TopicMeta {
 	now := time.Now()
 	seen := make(map[int32]bool, len(resp.Brokers))
 	for _, b := range resp.Brokers {
@@ -580,10 +570,8 @@ func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) {
 		}
 	}
 	cl.controller = resp.ControllerID
-	if resp.ClusterID != nil {
-		cl.clusterID = *resp.ClusterID
-	}
 	cl.brokersAt = now
+	topics := make(map[string]*TopicMeta, len(resp.Topics))
 	for _, t := range resp.Topics {
 		if t.Topic == nil {
 			continue
@@ -597,6 +585,7 @@ func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) {
 		}
 		slices.SortFunc(tm.Partitions, func(a, b PartitionMeta) int { return int(a.Partition) - int(b.Partition) })
 		cl.topics[tm.Name] = tm
+		topics[tm.Name] = tm
 	}
 	seeds := cl.seeds
 	cl.mu.Unlock()
@@ -611,6 +600,7 @@ func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) {
 			s.closeIdle(0)
 		}
 	}
+	return topics
 }
 
 // Topics returns metadata for topics, fetching in one request those not
@@ -634,7 +624,7 @@ func (cl *Cluster) Topics(ctx context.Context, topics []string, maxAge time.Dura
 		return out, nil
 	}
 	slices.Sort(missing)
-	_, err := cl.metadata(ctx, "topics\x00"+strings.Join(missing, "\x00"), func(req *kmsg.MetadataRequest) {
+	f, err := cl.metadata(ctx, "topics\x00"+strings.Join(missing, "\x00"), func(req *kmsg.MetadataRequest) {
 		for _, t := range missing {
 			rt := kmsg.NewMetadataRequestTopic()
 			rt.Topic = kmsg.StringPtr(t)
@@ -644,38 +634,13 @@ func (cl *Cluster) Topics(ctx context.Context, topics []string, maxAge time.Dura
 	if err != nil {
 		return nil, err
 	}
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
 	for _, t := range missing {
-		if tm := cl.topics[t]; tm != nil {
+		if tm := f.topics[t]; tm != nil {
 			out[t] = tm
-		}
-	}
-	for _, t := range missing {
-		if out[t] == nil { // a broker that answered without the topic
+		} else { // a broker that answered without the topic
 			out[t] = &TopicMeta{Name: t, Err: kerr.UnknownTopicOrPartition}
 		}
 	}
-	return out, nil
-}
-
-// AllTopics fetches metadata for every topic.
-func (cl *Cluster) AllTopics(ctx context.Context) ([]*TopicMeta, error) {
-	resp, err := cl.metadata(ctx, "all", func(req *kmsg.MetadataRequest) { req.Topics = nil })
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*TopicMeta, 0, len(resp.Topics))
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	for _, t := range resp.Topics {
-		if t.Topic != nil {
-			if tm := cl.topics[*t.Topic]; tm != nil {
-				out = append(out, tm)
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b *TopicMeta) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 

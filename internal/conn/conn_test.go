@@ -2,16 +2,10 @@ package conn
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -26,6 +20,8 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 	"go.uber.org/goleak"
+
+	"github.com/kafadmin/kafadmin/kafkatest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -422,51 +418,25 @@ func TestSASL(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
-	serverCfg, pool := selfSignedTLS(t)
+	serverCfg, clientCfg, err := kafkatest.SelfSignedTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
 	kf := newKfake(t, kfake.TLS(serverCfg))
 	addr := kf.ListenAddrs()[0]
 
-	c := dial(t, &Config{TLS: &tls.Config{RootCAs: pool}}, addr)
+	c := dial(t, &Config{TLS: clientCfg}, addr)
 	if _, err := c.Do(context.Background(), metadataRequest(t, c)); err != nil {
 		t.Fatalf("request over TLS: %v", err)
 	}
 
-	_, err := Dial(context.Background(), &Config{TLS: &tls.Config{}}, 0, addr)
+	_, err = Dial(context.Background(), &Config{TLS: &tls.Config{}}, 0, addr)
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Op != "tls" || IsTransport(err) {
 		t.Fatalf("dial with an untrusted certificate: got %v, want a permanent tls error", err)
 	}
 }
 
-func selfSignedTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "kafadmin test"},
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
-}
 
 func TestSASLRefusedByAnswerIsPermanent(t *testing.T) {
 	fb := newFakeBroker(t, func(nc net.Conn, key int16, corr int32) {

@@ -437,7 +437,6 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-
 func TestSASLRefusedByAnswerIsPermanent(t *testing.T) {
 	fb := newFakeBroker(t, func(nc net.Conn, key int16, corr int32) {
 		switch key {

@@ -295,10 +295,12 @@ func run[K comparable](ctx context.Context, c *Client, call driver.Call[K]) map[
 	return out
 }
 
-// closedErr reports a closed client.
-func (c *Client) closedErr() error {
+// begin starts a call: it refuses a closed client and bounds ctx by the
+// call timeout when it has no deadline.
+func (c *Client) begin(ctx context.Context) (context.Context, context.CancelFunc, error) {
 	if c.cl.Closed() {
-		return ErrClientClosed
+		return nil, nil, ErrClientClosed
 	}
-	return nil
+	ctx, cancel := c.callContext(ctx)
+	return ctx, cancel, nil
 }

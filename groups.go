@@ -59,9 +59,6 @@ func canonical(in []string, known []string, what string) ([]string, error) {
 // left the cluster during the call is skipped: its groups moved to the
 // others.
 func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGroup, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	states, err := canonical(filter.States, groupStates, "state")
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
@@ -70,7 +67,10 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 	for round := 1; ; round++ {
 		listed, disturbed, err := c.listGroupsRound(ctx, states, types)
@@ -204,14 +204,14 @@ func groupCall(name string, groups []string, send func(context.Context, *cluster
 // returned error is then a *CallError naming each. A group that does not
 // exist fails with GROUP_ID_NOT_FOUND.
 func (c *Client) DescribeGroups(ctx context.Context, groups ...string) (map[string]GroupDescription, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	groups, err := checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("describe groups: %w", err)
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 	return c.describeGroups(ctx, groups)
 }
@@ -269,14 +269,14 @@ type DeleteGroupResult struct {
 // fails with GROUP_ID_NOT_FOUND, unless this call's own earlier attempt may
 // have deleted it (see DeleteGroupResult.GoneOnRetry).
 func (c *Client) DeleteGroups(ctx context.Context, groups ...string) (map[string]DeleteGroupResult, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	groups, err := checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("delete groups: %w", err)
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 
 	done := newResults[string, DeleteGroupResult](len(groups))
@@ -357,9 +357,6 @@ type RemoveMemberResult struct {
 // group rebalances without them. It needs LeaveGroup v3 (Kafka 2.4). A
 // member that is not in the group fails with UNKNOWN_MEMBER_ID.
 func (c *Client) RemoveMembers(ctx context.Context, group string, instanceIDs ...string) (map[string]RemoveMemberResult, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	if _, err := checkGroups([]string{group}); err != nil {
 		return nil, fmt.Errorf("remove members: %w", err)
 	}
@@ -371,7 +368,10 @@ func (c *Client) RemoveMembers(ctx context.Context, group string, instanceIDs ..
 			return nil, errors.New("remove members: an instance id is empty: instance ids must be non-empty")
 		}
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 
 	var perMember map[string]RemoveMemberResult
@@ -450,14 +450,14 @@ type Coordinator struct {
 // cluster afresh (FindCoordinator v4 batches them in one request), and
 // refreshes the client's cache with the answers.
 func (c *Client) FindCoordinators(ctx context.Context, groups ...string) (map[string]Coordinator, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	groups, err := checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("find coordinators: %w", err)
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 	c.cl.ForgetCoordinators(cluster.GroupCoordinator, groups)
 

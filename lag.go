@@ -54,10 +54,10 @@ type GroupLag struct {
 // for each), then the log start and end offsets of every partition at once
 // (one request per leader for each).
 func (c *Client) Lag(ctx context.Context, groups ...string) (map[string]GroupLag, error) {
-	if err := c.closedErr(); err != nil {
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	if len(groups) == 0 {
 		listed, err := c.ListGroups(ctx, GroupFilter{})
@@ -73,7 +73,7 @@ func (c *Client) Lag(ctx context.Context, groups ...string) (map[string]GroupLag
 			return map[string]GroupLag{}, nil
 		}
 	}
-	groups, err := checkGroups(groups)
+	groups, err = checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("lag: %w", err)
 	}

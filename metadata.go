@@ -68,10 +68,10 @@ func (c *Client) metadata(ctx context.Context, op string, topics []string) (*kms
 
 // ListBrokers lists the cluster's brokers, by node id, from fresh metadata.
 func (c *Client) ListBrokers(ctx context.Context) ([]BrokerInfo, error) {
-	if err := c.closedErr(); err != nil {
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	resp, err := c.metadata(ctx, "list brokers", []string{})
 	if err != nil {
@@ -93,10 +93,10 @@ func (c *Client) ListBrokers(ctx context.Context) ([]BrokerInfo, error) {
 // name, from fresh metadata. Internal topics (__consumer_offsets, ...) are
 // included and marked.
 func (c *Client) ListTopics(ctx context.Context) ([]TopicInfo, error) {
-	if err := c.closedErr(); err != nil {
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	resp, err := c.metadata(ctx, "list topics", nil)
 	if err != nil {

@@ -57,14 +57,14 @@ func (g GroupOffsets) Partitions() []TopicPartition {
 // every group; a group that does not exist fails with GROUP_ID_NOT_FOUND on
 // brokers that say so, and has no offsets on brokers that do not.
 func (c *Client) FetchOffsets(ctx context.Context, groups ...string) (map[string]GroupOffsets, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	groups, err := checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("fetch offsets: %w", err)
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 	return c.fetchOffsets(ctx, groups)
 }
@@ -195,13 +195,13 @@ func groupOffsetsResult(b *cluster.Broker, group string, groupErr, partErr error
 // against the cluster's metadata first; if one does not exist nothing is
 // committed. The result maps each partition to nil or its error.
 func (c *Client) CommitOffsets(ctx context.Context, group string, offsets map[TopicPartition]int64) (map[TopicPartition]error, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	if err := checkCommit(group, offsets); err != nil {
 		return nil, fmt.Errorf("commit offsets: %w", err)
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 	if err := c.checkPartitionsExist(ctx, mapKeys(offsets)); err != nil {
 		return nil, fmt.Errorf("commit offsets to group %q: %w; nothing was committed", group, err)
@@ -342,9 +342,6 @@ func mapKeys[K comparable, V any](m map[K]V) []K {
 // the partitions' topics. The result maps each partition to nil or its
 // error; deleting an offset that was never committed succeeds.
 func (c *Client) DeleteOffsets(ctx context.Context, group string, partitions ...TopicPartition) (map[TopicPartition]error, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	if _, err := checkGroups([]string{group}); err != nil {
 		return nil, fmt.Errorf("delete offsets: %w", err)
 	}
@@ -352,7 +349,10 @@ func (c *Client) DeleteOffsets(ctx context.Context, group string, partitions ...
 	if err != nil {
 		return nil, fmt.Errorf("delete offsets: %w", err)
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 
 	var perPartition map[TopicPartition]error
@@ -473,16 +473,16 @@ type ListedOffset struct {
 // topics, asking each partition's leader, leaders in parallel. A topic that
 // does not exist fails at once with UNKNOWN_TOPIC_OR_PARTITION.
 func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...string) (map[TopicPartition]ListedOffset, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	if len(topics) == 0 {
 		return nil, errors.New("list offsets: no topics given: name at least one topic")
 	}
 	if slices.Contains(topics, "") {
 		return nil, errors.New("list offsets: a topic name is empty: topic names must be non-empty")
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 	metas, err := c.cl.Topics(ctx, topics, 0)
 	if err != nil {
@@ -523,14 +523,14 @@ func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...str
 
 // ListPartitionOffsets is ListOffsets for chosen partitions.
 func (c *Client) ListPartitionOffsets(ctx context.Context, spec OffsetSpec, partitions ...TopicPartition) (map[TopicPartition]ListedOffset, error) {
-	if err := c.closedErr(); err != nil {
-		return nil, err
-	}
 	partitions, err := checkTopicPartitions(partitions)
 	if err != nil {
 		return nil, fmt.Errorf("list offsets: %w", err)
 	}
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer cancel()
 	return c.listOffsets(ctx, spec, partitions)
 }

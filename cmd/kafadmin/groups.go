@@ -29,18 +29,13 @@ func newGroupsListCmd(g *globals) *cobra.Command {
 		Short: "List the cluster's groups",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, err := g.client(cmd.Context())
-			if err != nil {
+			return g.withClient(cmd, func(ctx context.Context, cl *kafadmin.Client) error {
+				groups, err := cl.ListGroups(ctx, filter)
+				if groups != nil {
+					printListedGroups(g, groups)
+				}
 				return err
-			}
-			defer cl.Close()
-			ctx, cancel := g.call(cmd.Context())
-			defer cancel()
-			groups, err := cl.ListGroups(ctx, filter)
-			if groups != nil {
-				printListedGroups(g, groups)
-			}
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringSliceVar(&filter.States, "state", nil, "only groups in these states, e.g. Stable,Empty")
@@ -54,18 +49,13 @@ func newGroupsDescribeCmd(g *globals) *cobra.Command {
 		Short: "Describe groups: state, coordinator, members and their assignments",
 		Args:  minArgs(1, "group"),
 		RunE: func(cmd *cobra.Command, groups []string) error {
-			cl, err := g.client(cmd.Context())
-			if err != nil {
+			return g.withClient(cmd, func(ctx context.Context, cl *kafadmin.Client) error {
+				described, err := cl.DescribeGroups(ctx, groups...)
+				if described != nil {
+					printDescribed(g, groups, described)
+				}
 				return err
-			}
-			defer cl.Close()
-			ctx, cancel := g.call(cmd.Context())
-			defer cancel()
-			described, err := cl.DescribeGroups(ctx, groups...)
-			if described != nil {
-				printDescribed(g, groups, described)
-			}
-			return err
+			})
 		},
 	}
 }
@@ -76,18 +66,13 @@ func newGroupsOffsetsCmd(g *globals) *cobra.Command {
 		Short: "Show groups' committed offsets",
 		Args:  minArgs(1, "group"),
 		RunE: func(cmd *cobra.Command, groups []string) error {
-			cl, err := g.client(cmd.Context())
-			if err != nil {
+			return g.withClient(cmd, func(ctx context.Context, cl *kafadmin.Client) error {
+				fetched, err := cl.FetchOffsets(ctx, groups...)
+				if fetched != nil {
+					printOffsets(g, groups, fetched)
+				}
 				return err
-			}
-			defer cl.Close()
-			ctx, cancel := g.call(cmd.Context())
-			defer cancel()
-			fetched, err := cl.FetchOffsets(ctx, groups...)
-			if fetched != nil {
-				printOffsets(g, groups, fetched)
-			}
-			return err
+			})
 		},
 	}
 }

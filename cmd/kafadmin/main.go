@@ -114,12 +114,25 @@ func (g *globals) client(ctx context.Context) (*kafadmin.Client, error) {
 	return kafadmin.NewClient(ctx, kafadmin.WithBrokers(g.brokers), kafadmin.WithCallTimeout(g.timeout))
 }
 
+// withClient runs one call to the cluster, bounded by --timeout, with a
+// client that lives for the command.
+func (g *globals) withClient(cmd *cobra.Command, call func(context.Context, *kafadmin.Client) error) error {
+	cl, err := g.client(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := g.call(cmd.Context())
+	defer cancel()
+	return call(ctx, cl)
+}
+
 // call bounds one call to the cluster by --timeout.
 func (g *globals) call(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, g.timeout)
 }
 
-// exactArgs and friends make argument errors usage errors.
+// minArgs makes a missing argument a usage error.
 func minArgs(n int, what string) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {
 		if len(args) < n {

@@ -97,7 +97,7 @@ coordinators move: a fault costs latency, not an error.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.brokers, "brokers", os.Getenv("KAFADMIN_BROKERS"), "bootstrap brokers, host:port[,host:port...] (env KAFADMIN_BROKERS)")
-	pf.DurationVar(&g.timeout, "timeout", kafadmin.DefaultCallTimeout, "deadline of each call to the cluster")
+	pf.DurationVar(&g.timeout, "timeout", kafadmin.DefaultCallTimeout, "deadline of each call to the cluster; a broker that does not answer a request within a third of it (at most 10s) is given up for another")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 
 	root.AddCommand(newGroupsCmd(g), newDemoCmd(g))
@@ -111,7 +111,15 @@ func (g *globals) client(ctx context.Context) (*kafadmin.Client, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	return kafadmin.NewClient(ctx, kafadmin.WithBrokers(g.brokers), kafadmin.WithCallTimeout(g.timeout))
+	return kafadmin.NewClient(ctx, kafadmin.WithBrokers(g.brokers), kafadmin.WithCallTimeout(g.timeout),
+		kafadmin.WithRequestTimeout(requestTimeout(g.timeout)))
+}
+
+// requestTimeout leaves a call time to give up on a broker that stopped
+// answering and retry elsewhere: a third of the call's deadline, at most
+// the library's 10s.
+func requestTimeout(call time.Duration) time.Duration {
+	return max(min(call/3, 10*time.Second), 100*time.Millisecond)
 }
 
 // withClient runs one call to the cluster, bounded by --timeout, with a

@@ -225,9 +225,10 @@ func TestGroupsLagOnce(t *testing.T) {
 }
 
 // TestGroupsLagWatchThroughFaults runs a long-lived watch printing JSON
-// every 250ms while the coordinator's connections are reset, it moves,
-// restarts, answers error codes, and every broker restarts in turn. Every
-// line must be correct and nothing may reach stderr.
+// every 250ms while the coordinator's connections are reset and closed, it
+// moves, restarts, refuses connections for 3s, stalls while its group moves
+// away, answers error codes, every broker restarts in turn, and a broker is
+// removed for good. Every line must be correct and nothing may reach stderr.
 func TestGroupsLagWatchThroughFaults(t *testing.T) {
 	kc := cluster(t)
 	ctx, stop := context.WithCancel(context.Background())
@@ -235,7 +236,7 @@ func TestGroupsLagWatchThroughFaults(t *testing.T) {
 	var out, errOut syncBuffer
 	exited := make(chan int, 1)
 	go func() {
-		exited <- execute(ctx, []string{"groups", "lag", "g", "--watch", "250ms", "--output", "json", "--brokers", kc.BootstrapServers()}, &out, &errOut)
+		exited <- execute(ctx, []string{"groups", "lag", "g", "--watch", "250ms", "--output", "json", "--timeout", "9s", "--brokers", kc.BootstrapServers()}, &out, &errOut)
 	}()
 	lines := func() []string {
 		if s := strings.TrimSpace(out.String()); s != "" {
@@ -254,16 +255,58 @@ func TestGroupsLagWatchThroughFaults(t *testing.T) {
 	}
 	waitLines(3)
 	coordinator := func() int32 { return kc.Coordinator("g") }
+	// heal runs fn after d, in the background, as a broker comes back.
+	var healing sync.WaitGroup
+	heal := func(d time.Duration, fn func() error) {
+		healing.Add(1)
+		time.AfterFunc(d, func() {
+			defer healing.Done()
+			if err := fn(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 	faults := []func() error{
 		func() error { _, err := kc.ResetConnections(coordinator()); return err },
+		func() error { _, err := kc.CloseConnections(coordinator()); return err },
 		func() error { _, err := kc.MoveCoordinator("g", -1); return err },
 		func() error { return kc.RestartBroker(ctx, coordinator(), 1500*time.Millisecond) },
+		func() error {
+			n := coordinator()
+			heal(3*time.Second, func() error { return kc.StartBroker(n) })
+			return kc.StopBroker(n)
+		},
+		func() error {
+			// A stall: the coordinator answers nothing for 5s while
+			// the group and the leaders move away.
+			n := coordinator()
+			if err := kc.SetBlackhole(n, true); err != nil {
+				return err
+			}
+			heal(5*time.Second, func() error { return kc.SetBlackhole(n, false) })
+			if err := kc.MoveCoordinatorsOff(n, "g", "live"); err != nil {
+				return err
+			}
+			return kc.MoveLeadersOff(n, "orders")
+		},
 		func() error {
 			kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetFetch}, Group: "g", Err: kerr.NotCoordinator, Count: 3})
 			kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: "g", Err: kerr.CoordinatorLoadInProgress, Count: 3})
 			return nil
 		},
 		func() error { return kc.RollingRestart(ctx, time.Second, 500*time.Millisecond) },
+		func() error {
+			// Removed for good: any broker but the controller, which
+			// kfake cannot remove.
+			n := coordinator()
+			if n == kc.Controller() {
+				if err := kc.MoveCoordinatorsOff(n, "g"); err != nil {
+					return err
+				}
+				n = coordinator()
+			}
+			return kc.RemoveBroker(n)
+		},
 	}
 	for _, fault := range faults {
 		if err := fault(); err != nil {
@@ -271,6 +314,8 @@ func TestGroupsLagWatchThroughFaults(t *testing.T) {
 		}
 		waitLines(len(lines()) + 3)
 	}
+	healing.Wait()
+	waitLines(len(lines()) + 2)
 	stop()
 	select {
 	case code := <-exited:

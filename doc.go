@@ -58,8 +58,10 @@
 //
 // Limits: a call cannot outlast its deadline, so an outage longer than the
 // deadline fails the call (the next call starts afresh). ListGroups asks
-// every broker in turn, so a group that moves between two brokers during the
-// call may be missed or, deduplicated, reported once. Operations that are
+// every broker at once and asks again when a broker failed or the brokers
+// changed during the round, since a group moving between brokers may then
+// have been missed; in a cluster that keeps changing through five rounds it
+// returns what it found with an error saying so. Operations that are
 // not idempotent (DeleteGroups, RemoveMembers) may be retried after a
 // connection failure; their results say when a retry found the work already
 // done (GoneOnRetry).

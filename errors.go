@@ -39,7 +39,10 @@ func (e *KeyError) Error() string {
 		return fmt.Sprintf("%s: %s: %v", e.Op, e.Key, e.Err)
 	}
 	if errors.Is(e.Deadline, context.Canceled) {
-		return fmt.Sprintf("%s: %s: canceled", e.Op, e.Key)
+		if e.Err == nil || errors.Is(e.Err, context.Canceled) {
+			return fmt.Sprintf("%s: %s: canceled", e.Op, e.Key)
+		}
+		return fmt.Sprintf("%s: %s: canceled after %d failed attempts; last error: %v", e.Op, e.Key, e.Attempts, e.Err)
 	}
 	if e.Err == nil || errors.Is(e.Err, context.DeadlineExceeded) || errors.Is(e.Err, context.Canceled) {
 		return fmt.Sprintf("%s: %s: the deadline passed before an answer came: raise the timeout", e.Op, e.Key)

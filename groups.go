@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafadmin/kafadmin/internal/cluster"
+	"github.com/kafadmin/kafadmin/internal/conn"
 	"github.com/kafadmin/kafadmin/internal/driver"
 	"github.com/kafadmin/kafadmin/internal/kafkaerr"
 )
@@ -74,8 +76,14 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 	defer cancel()
 	for round := 1; ; round++ {
 		listed, disturbed, err := c.listGroupsRound(ctx, states, types)
-		if err != nil || !disturbed || round == listGroupsRounds {
+		switch {
+		case err != nil || !disturbed:
 			return listed, err
+		case round == listGroupsRounds:
+			return listed, &CallError{Op: "list groups", Errors: []*KeyError{{
+				Op: "list groups", Key: "every broker", Broker: -1, Attempts: round,
+				Err: fmt.Errorf("brokers kept failing or changing through %d rounds, so the list may lack groups that moved between brokers: list again once the cluster settles", round),
+			}}}
 		}
 	}
 }
@@ -84,16 +92,13 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 // changing.
 const listGroupsRounds = 5
 
-// listGroupsRound asks every broker once, and reports whether the round was
-// disturbed: a broker was asked more than once, or the brokers changed.
+// listGroupsRound asks every broker, from fresh metadata, once, and reports
+// whether the round was disturbed: a broker was asked more than once, or
+// the brokers changed.
 func (c *Client) listGroupsRound(ctx context.Context, states, types []string) ([]ListedGroup, bool, error) {
-	brokers, err := c.cl.Brokers(ctx, 0)
+	ids, err := c.brokerIDs(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("list groups: %w", err)
-	}
-	ids := make([]int32, len(brokers))
-	for i, b := range brokers {
-		ids[i] = b.ID
 	}
 
 	var disturbed atomic.Bool
@@ -110,7 +115,11 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string) ([
 			req := kmsg.NewPtrListGroupsRequest()
 			req.StatesFilter = states
 			req.TypesFilter = types
-			resp, err := b.Request(ctx, req, 0, 5)
+			resp, err := b.Request(ctx, req, listGroupsMinVersion(states, types), 5)
+			var ue *conn.UnsupportedVersionError
+			if errors.As(err, &ue) {
+				ue.Reason = "filtering groups by state needs v4 (Kafka 2.6), by type v5 (Kafka 3.8)"
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -135,15 +144,42 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string) ([
 			disturbed.Store(true)
 		}
 	}
-	if after, err := c.cl.Brokers(ctx, 0); err == nil && len(after) != len(ids) {
+	if after, err := c.brokerIDs(ctx); err == nil && !slices.Equal(after, ids) {
 		disturbed.Store(true)
 	}
 	return c.mergeListed(found.m), disturbed.Load(), callError("list groups", failed)
 }
 
+// brokerIDs lists the brokers' node ids, ascending, from fresh metadata.
+func (c *Client) brokerIDs(ctx context.Context) ([]int32, error) {
+	brokers, err := c.cl.Brokers(ctx, time.Nanosecond)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int32, len(brokers))
+	for i, b := range brokers {
+		ids[i] = b.ID
+	}
+	return ids, nil
+}
+
+// listGroupsMinVersion is the ListGroups version that can apply the
+// filters: states need v4 (Kafka 2.6), types v5 (Kafka 3.8). An older
+// broker fails the call with an UnsupportedVersionError rather than
+// returning groups the filter should have dropped.
+func listGroupsMinVersion(states, types []string) int16 {
+	switch {
+	case len(types) > 0:
+		return 5
+	case len(states) > 0:
+		return 4
+	}
+	return 0
+}
+
 func matches(g ListedGroup, states, types []string) bool {
-	return (len(states) == 0 || g.State == "" || slices.Contains(states, g.State)) &&
-		(len(types) == 0 || g.Type == "" || slices.Contains(types, g.Type))
+	return (len(states) == 0 || slices.Contains(states, g.State)) &&
+		(len(types) == 0 || slices.Contains(types, g.Type))
 }
 
 // mergeListed joins the brokers' lists; a group listed by two brokers keeps

@@ -27,7 +27,8 @@ type BrokerDisconnectHook interface {
 	OnBrokerDisconnect(BrokerDisconnectEvent)
 }
 
-// RequestHook hears every request written to a broker.
+// RequestHook hears every request handed to a broker connection, answered
+// or failed.
 type RequestHook interface {
 	OnRequest(RequestEvent)
 }
@@ -73,7 +74,7 @@ type RequestEvent struct {
 type RetryEvent struct {
 	Op      string // e.g. "describe groups"
 	Key     string // e.g. `group "orders"`
-	Broker  int32  // -1 when the look-up failed before a broker was chosen
+	Broker  int32  // the broker of the last send; -1 before any send
 	Attempt int
 	Backoff time.Duration
 	Cause   error

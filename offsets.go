@@ -245,13 +245,7 @@ func (c *Client) CommitOffsets(ctx context.Context, group string, offsets map[To
 		}
 		return perPartition, ke
 	}
-	partFailed := make(map[TopicPartition]*KeyError)
-	for tp, err := range perPartition {
-		if err != nil {
-			partFailed[tp] = &KeyError{Op: "commit offsets", Key: describeTP(tp), Broker: -1, Attempts: 1, Err: err}
-		}
-	}
-	return perPartition, callError("commit offsets", partFailed)
+	return perPartition, partitionErrors("commit offsets", mapKeys(offsets), perPartition)
 }
 
 func checkCommit(group string, offsets map[TopicPartition]int64) error {
@@ -272,9 +266,10 @@ func checkCommit(group string, offsets map[TopicPartition]int64) error {
 	return nil
 }
 
-// commitResult reads an OffsetCommit answer: codes that concern the group
-// (its coordinator, its membership) decide the group's outcome; the others
-// are per partition.
+// commitResult reads an OffsetCommit answer. Only the codes that concern
+// the group decide its outcome: its coordinator moved or is loading (retry
+// the whole commit, which is idempotent), or it has members (fail). Every
+// other code is that partition's own.
 func commitResult(group string, resp *kmsg.OffsetCommitResponse) (driver.Result, map[TopicPartition]error) {
 	parts := make(map[TopicPartition]error)
 	var groupErr error
@@ -286,12 +281,13 @@ func commitResult(group string, resp *kmsg.OffsetCommitResponse) (driver.Result,
 				parts[TopicPartition{t.Topic, p.Partition}] = nil
 			case errors.Is(err, kerr.UnknownMemberID), errors.Is(err, kerr.IllegalGeneration), errors.Is(err, kerr.FencedInstanceID), errors.Is(err, kerr.StaleMemberEpoch):
 				groupErr = cmpErr(groupErr, &GroupNotEmptyError{Group: group, Err: err})
-			case errors.Is(err, kerr.RebalanceInProgress):
+			case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable):
+				return driver.Result{Outcome: driver.Relookup, Err: err}, nil
+			case errors.Is(err, kerr.CoordinatorLoadInProgress), errors.Is(err, kerr.RebalanceInProgress), errors.Is(err, kerr.RequestTimedOut):
 				return driver.Result{Outcome: driver.Retry, Err: err}, nil
+			case errors.Is(err, kerr.UnknownTopicOrPartition):
+				parts[TopicPartition{t.Topic, p.Partition}] = kafkaerr.With(kerr.UnknownTopicOrPartition, "the topic or partition no longer exists")
 			default:
-				if res := driver.ForCode(driver.ToGroupCoordinator, err); res.Outcome != driver.Fail {
-					return res, nil
-				}
 				parts[TopicPartition{t.Topic, p.Partition}] = err
 			}
 		}
@@ -302,6 +298,24 @@ func commitResult(group string, resp *kmsg.OffsetCommitResponse) (driver.Result,
 	return driver.Result{Outcome: driver.Done}, parts
 }
 
+// partitionErrors completes a per-partition result: every partition asked
+// for has an entry, the ones the coordinator left out an error, and the
+// call's error names each failed partition.
+func partitionErrors(op string, asked []TopicPartition, result map[TopicPartition]error) error {
+	failed := make(map[TopicPartition]*KeyError)
+	for _, tp := range asked {
+		err, ok := result[tp]
+		if !ok {
+			err = errors.New("the coordinator's answer left this partition out")
+			result[tp] = err
+		}
+		if err != nil {
+			failed[tp] = &KeyError{Op: op, Key: describeTP(tp), Broker: -1, Attempts: 1, Err: err}
+		}
+	}
+	return callError(op, failed)
+}
+
 // checkPartitionsExist fails, naming the first missing one, unless every
 // topic and partition exists.
 func (c *Client) checkPartitionsExist(ctx context.Context, tps []TopicPartition) error {
@@ -309,7 +323,7 @@ func (c *Client) checkPartitionsExist(ctx context.Context, tps []TopicPartition)
 	for _, tp := range tps {
 		topics = append(topics, tp.Topic)
 	}
-	metas, err := c.cl.Topics(ctx, topics, 0)
+	metas, err := c.cl.Topics(ctx, topics, time.Nanosecond)
 	if err != nil {
 		return fmt.Errorf("checking the topics exist: %w", err)
 	}
@@ -412,18 +426,7 @@ func (c *Client) DeleteOffsets(ctx context.Context, group string, partitions ...
 		}
 		return perPartition, ke
 	}
-	partFailed := make(map[TopicPartition]*KeyError)
-	for _, tp := range partitions {
-		err, ok := perPartition[tp]
-		if !ok {
-			err = errors.New("the coordinator did not answer for this partition")
-			perPartition[tp] = err
-		}
-		if err != nil {
-			partFailed[tp] = &KeyError{Op: "delete offsets", Key: describeTP(tp), Broker: -1, Attempts: 1, Err: err}
-		}
-	}
-	return perPartition, callError("delete offsets", partFailed)
+	return perPartition, partitionErrors("delete offsets", partitions, perPartition)
 }
 
 // OffsetSpec chooses which offset ListOffsets returns.
@@ -484,7 +487,7 @@ func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...str
 		return nil, err
 	}
 	defer cancel()
-	metas, err := c.cl.Topics(ctx, topics, 0)
+	metas, err := c.cl.Topics(ctx, topics, time.Nanosecond)
 	if err != nil {
 		return nil, fmt.Errorf("list offsets: %w", err)
 	}

@@ -819,6 +819,23 @@ func TestMoveLeadersOff(t *testing.T) {
 	}
 }
 
+func TestCreatePartitions(t *testing.T) {
+	c := New(t, SeedTopic("orders", 2))
+	ctx := testContext(t)
+	if err := c.CreatePartitions(ctx, "orders", 5); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(metadata(ctx, t, newClient(t, c), 0, "orders").Topics[0].Partitions); got != 5 {
+		t.Fatalf("orders has %d partitions after growing to 5", got)
+	}
+	if err := c.Produce(ctx, "orders", 4, 1); err != nil {
+		t.Fatalf("producing to a new partition: %v", err)
+	}
+	if err := c.CreatePartitions(ctx, "orders", 3); err == nil || !strings.Contains(err.Error(), "INVALID_PARTITIONS") {
+		t.Fatalf("shrinking a topic: %v, want INVALID_PARTITIONS", err)
+	}
+}
+
 func TestTLSAndSASL(t *testing.T) {
 	serverTLS := selfSignedTLS(t)
 	c := New(t,

@@ -44,6 +44,33 @@ func (c *Cluster) CreateTopic(topic string, partitions int32) error {
 	return nil
 }
 
+// CreatePartitions grows topic to count partitions, as
+// kafka-topics --alter --partitions does, through a CreatePartitions request
+// to the controller. Clients that cached the topic's metadata learn of the
+// new partitions only when they fetch it again.
+func (c *Cluster) CreatePartitions(ctx context.Context, topic string, count int32) error {
+	cl, err := c.seedClient()
+	if err != nil {
+		return err
+	}
+	req := kmsg.NewPtrCreatePartitionsRequest()
+	rt := kmsg.NewCreatePartitionsRequestTopic()
+	rt.Topic, rt.Count = topic, count
+	req.Topics = append(req.Topics, rt)
+	req.TimeoutMillis = 10000
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("kafkatest: growing topic %q to %d partitions: %w", topic, count, err)
+	}
+	for _, t := range resp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
+			return fmt.Errorf("kafkatest: growing topic %q to %d partitions: %w", topic, count, err)
+		}
+	}
+	cl.PurgeTopicsFromClient(topic) // Produce learns the new partitions
+	return nil
+}
+
 // Produce writes n records with values "value-0" to "value-<n-1>" to one
 // partition and returns once the leader acknowledged them. It uses the
 // cluster's own client, so the partition's leader must be reachable.

@@ -32,7 +32,6 @@ type Broker struct {
 	cl   *Cluster
 	ID   int32
 	Addr string
-	Rack string
 
 	mu        sync.Mutex
 	conn      *conn.Conn
@@ -47,12 +46,8 @@ type dialFlight struct {
 	err  error
 }
 
-func newBroker(cl *Cluster, id int32, host string, port int32, rack *string) *Broker {
-	b := &Broker{cl: cl, ID: id, Addr: net.JoinHostPort(host, strconv.Itoa(int(port)))}
-	if rack != nil {
-		b.Rack = *rack
-	}
-	return b
+func newBroker(cl *Cluster, id int32, host string, port int32) *Broker {
+	return &Broker{cl: cl, ID: id, Addr: net.JoinHostPort(host, strconv.Itoa(int(port)))}
 }
 
 // Host and Port split Addr.
@@ -115,7 +110,7 @@ func (b *Broker) Conn(ctx context.Context) (*conn.Conn, error) {
 		}
 		if old := b.conn; old != nil {
 			b.conn = nil
-			go old.Close() // expired SASL session; requests in flight may still finish
+			b.cl.retire(old) // its SASL session is ending: new requests go to a new one
 		}
 		f := &dialFlight{done: make(chan struct{})}
 		b.dial = f

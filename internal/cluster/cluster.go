@@ -82,7 +82,10 @@ type Cluster struct {
 
 	ctx    context.Context // ends at Close; shared look-ups run under it
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // shared look-ups and the reaper
+
+	lifeMu  sync.Mutex // orders wg.Add against Close's wg.Wait
+	closing bool
+	wg      sync.WaitGroup // shared look-ups, retiring connections and the reaper
 
 	mu         sync.Mutex
 	seeds      []*Broker
@@ -118,30 +121,57 @@ func New(cfg Config) *Cluster {
 	for i, addr := range cfg.Seeds {
 		host, port, _ := net.SplitHostPort(addr)
 		p, _ := strconv.Atoi(port)
-		cl.seeds = append(cl.seeds, newBroker(cl, int32(-1-i), host, int32(p), nil))
+		cl.seeds = append(cl.seeds, newBroker(cl, int32(-1-i), host, int32(p)))
 	}
-	cl.wg.Add(1)
-	go cl.reap()
+	cl.goBackground(cl.reap)
 	return cl
 }
 
 // Close closes every connection and stops background work. Look-ups in
 // progress fail with ErrClosed.
 func (cl *Cluster) Close() {
+	cl.lifeMu.Lock()
+	cl.closing = true
+	cl.lifeMu.Unlock()
 	cl.cancel()
 	cl.wg.Wait()
-	cl.mu.Lock()
-	all := slices.Collect(func(yield func(*Broker) bool) {
-		for _, b := range cl.brokers {
-			if !yield(b) {
+	for _, b := range cl.allBrokers() {
+		b.close()
+	}
+}
+
+// goBackground runs fn in a goroutine that Close waits for, unless the
+// cluster is closing; it reports whether fn was started.
+func (cl *Cluster) goBackground(fn func()) bool {
+	cl.lifeMu.Lock()
+	defer cl.lifeMu.Unlock()
+	if cl.closing {
+		return false
+	}
+	cl.wg.Add(1)
+	go func() {
+		defer cl.wg.Done()
+		fn()
+	}()
+	return true
+}
+
+// retire closes c once no request is in flight on it, or at Close.
+func (cl *Cluster) retire(c *conn.Conn) {
+	started := cl.goBackground(func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for c.Err() == nil && !c.CloseIfIdle(0) {
+			select {
+			case <-cl.ctx.Done():
+				c.Close()
 				return
+			case <-tick.C:
 			}
 		}
 	})
-	all = append(all, cl.seeds...)
-	cl.mu.Unlock()
-	for _, b := range all {
-		b.close()
+	if !started {
+		c.Close()
 	}
 }
 
@@ -154,7 +184,6 @@ func (cl *Cluster) Observer() Observer { return cl.obs }
 // reap closes connections that have been idle for the idle timeout, before
 // the broker's own connections.max.idle.ms closes them under a request.
 func (cl *Cluster) reap() {
-	defer cl.wg.Done()
 	idle := cl.cfg.connIdleTimeout()
 	tick := time.NewTicker(min(max(idle/4, 10*time.Millisecond), 30*time.Second))
 	defer tick.Stop()
@@ -231,16 +260,16 @@ func parseAddr(addr string) (string, error) {
 
 // upsertBroker records that node id is at host:port. A broker whose address
 // changed is replaced, and its connection closed.
-func (cl *Cluster) upsertBroker(id int32, host string, port int32, rack *string) *Broker {
-	nb := newBroker(cl, id, host, port, rack)
+func (cl *Cluster) upsertBroker(id int32, host string, port int32) *Broker {
+	nb := newBroker(cl, id, host, port)
 	cl.mu.Lock()
 	old := cl.brokers[id]
 	if old != nil && old.Addr == nb.Addr {
-		if rack != nil {
-			old.Rack = *rack
-		}
 		cl.mu.Unlock()
 		return old
+	}
+	if cl.Closed() {
+		nb.closed = true // Close has gathered the brokers already, or will
 	}
 	cl.brokers[id] = nb
 	cl.mu.Unlock()
@@ -291,16 +320,19 @@ func (cl *Cluster) Broker(ctx context.Context, id int32) (*Broker, error) {
 	if b != nil && fresh {
 		return b, nil
 	}
-	if err := cl.refreshBrokers(ctx); err != nil {
+	f, err := cl.refreshBrokers(ctx)
+	if err != nil {
 		if b != nil {
 			return b, nil // the dial will tell whether it is there
 		}
 		return nil, err
 	}
-	if b := cl.knownBroker(id); b != nil {
-		return b, nil
+	for _, mb := range f.resp.Brokers {
+		if mb.NodeID == id {
+			return cl.upsertBroker(id, mb.Host, mb.Port), nil
+		}
 	}
-	return nil, &conn.Error{Node: id, Op: "dial", Err: fmt.Errorf("broker %d is not in the cluster's metadata: %w", id, ErrBrokerGone)}
+	return nil, &conn.Error{Node: id, Op: "look-up", Err: fmt.Errorf("the cluster's metadata no longer lists it: %w", ErrBrokerGone)}
 }
 
 func (cl *Cluster) knownBroker(id int32) *Broker {
@@ -317,17 +349,21 @@ func (cl *Cluster) Brokers(ctx context.Context, maxAge time.Duration) ([]*Broker
 	}
 	cl.mu.Lock()
 	fresh := !cl.brokersAt.IsZero() && time.Since(cl.brokersAt) < maxAge
-	cl.mu.Unlock()
-	if !fresh {
-		if err := cl.refreshBrokers(ctx); err != nil {
-			return nil, err
+	var out []*Broker
+	if fresh {
+		for _, b := range cl.brokers {
+			out = append(out, b)
 		}
 	}
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	out := make([]*Broker, 0, len(cl.brokers))
-	for _, b := range cl.brokers {
-		out = append(out, b)
+	cl.mu.Unlock()
+	if !fresh {
+		f, err := cl.refreshBrokers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, mb := range f.resp.Brokers {
+			out = append(out, cl.upsertBroker(mb.NodeID, mb.Host, mb.Port))
+		}
 	}
 	slices.SortFunc(out, func(a, b *Broker) int { return int(a.ID) - int(b.ID) })
 	return out, nil
@@ -339,12 +375,11 @@ func (cl *Cluster) Controller(ctx context.Context) (*Broker, error) {
 	id, fresh := cl.controller, time.Since(cl.brokersAt) < cl.cfg.metadataMaxAge()
 	cl.mu.Unlock()
 	if id < 0 || !fresh {
-		if err := cl.refreshBrokers(ctx); err != nil {
+		f, err := cl.refreshBrokers(ctx)
+		if err != nil {
 			return nil, err
 		}
-		cl.mu.Lock()
-		id = cl.controller
-		cl.mu.Unlock()
+		id = f.resp.ControllerID
 	}
 	if id < 0 {
 		return nil, errors.New("the cluster names no controller")
@@ -398,20 +433,20 @@ func (cl *Cluster) AnyBroker(skip ...*Broker) *Broker {
 			return pool[rand.IntN(len(pool))]
 		}
 	}
-	// Everything is down or tried: the broker that failed longest ago.
+	// Everything is down or tried: the broker back soonest.
 	var best *Broker
 	for _, b := range append(known, seeds...) {
 		if slices.Contains(skip, b) {
 			continue
 		}
-		if best == nil || downSince(b).Before(downSince(best)) {
+		if best == nil || downUntil(b).Before(downUntil(best)) {
 			best = b
 		}
 	}
 	return best
 }
 
-func downSince(b *Broker) time.Time {
+func downUntil(b *Broker) time.Time {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.downUntil
@@ -447,11 +482,12 @@ func (cl *Cluster) lookupTimeout() time.Duration {
 
 // startFlight runs fn in the background under the cluster's context; finish
 // runs before the flight's waiters wake.
+// startFlight runs fn in the background under the cluster's context; finish
+// runs before the flight's waiters wake. On a closing cluster the flight
+// fails at once with ErrClosed.
 func (cl *Cluster) startFlight(fn func(ctx context.Context) (any, error), finish func(*flight)) *flight {
 	f := &flight{done: make(chan struct{})}
-	cl.wg.Add(1)
-	go func() {
-		defer cl.wg.Done()
+	started := cl.goBackground(func() {
 		ctx, cancel := context.WithTimeout(cl.ctx, cl.lookupTimeout())
 		f.val, f.err = fn(ctx)
 		cancel()
@@ -460,7 +496,11 @@ func (cl *Cluster) startFlight(fn func(ctx context.Context) (any, error), finish
 		}
 		finish(f)
 		close(f.done)
-	}()
+	})
+	if !started {
+		f.err = ErrClosed
+		close(f.done)
+	}
 	return f
 }
 
@@ -478,8 +518,6 @@ func (f *flight) wait(ctx context.Context) (any, error) {
 // TopicMeta is one topic as metadata described it.
 type TopicMeta struct {
 	Name       string
-	ID         [16]byte
-	Internal   bool
 	Err        error // the topic-level error, e.g. UNKNOWN_TOPIC_OR_PARTITION
 	Partitions []PartitionMeta
 	at         time.Time
@@ -487,13 +525,8 @@ type TopicMeta struct {
 
 // PartitionMeta is one partition as metadata described it.
 type PartitionMeta struct {
-	Partition   int32
-	Leader      int32 // -1 when there is none
-	LeaderEpoch int32
-	Replicas    []int32
-	ISR         []int32
-	Offline     []int32
-	Err         error
+	Partition int32
+	Leader    int32 // -1 when there is none
 }
 
 // Partition returns partition p, if the topic has it.
@@ -509,9 +542,8 @@ func (t *TopicMeta) Partition(p int32) (PartitionMeta, bool) {
 	return PartitionMeta{}, false
 }
 
-func (cl *Cluster) refreshBrokers(ctx context.Context) error {
-	_, err := cl.metadata(ctx, "", func(req *kmsg.MetadataRequest) { req.Topics = []kmsg.MetadataRequestTopic{} })
-	return err
+func (cl *Cluster) refreshBrokers(ctx context.Context) (*fetched, error) {
+	return cl.metadata(ctx, "", func(req *kmsg.MetadataRequest) { req.Topics = []kmsg.MetadataRequestTopic{} })
 }
 
 // fetched is one metadata answer and the topics parsed from it.
@@ -556,7 +588,7 @@ func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) map[string]*TopicM
 	now := time.Now()
 	seen := make(map[int32]bool, len(resp.Brokers))
 	for _, b := range resp.Brokers {
-		cl.upsertBroker(b.NodeID, b.Host, b.Port, b.Rack)
+		cl.upsertBroker(b.NodeID, b.Host, b.Port)
 		seen[b.NodeID] = true
 	}
 	var gone []*Broker
@@ -576,12 +608,9 @@ func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) map[string]*TopicM
 		if t.Topic == nil {
 			continue
 		}
-		tm := &TopicMeta{Name: *t.Topic, ID: t.TopicID, Internal: t.IsInternal, Err: kerr.ErrorForCode(t.ErrorCode), at: now}
+		tm := &TopicMeta{Name: *t.Topic, Err: kerr.ErrorForCode(t.ErrorCode), at: now}
 		for _, p := range t.Partitions {
-			tm.Partitions = append(tm.Partitions, PartitionMeta{
-				Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
-				Replicas: p.Replicas, ISR: p.ISR, Offline: p.OfflineReplicas, Err: kerr.ErrorForCode(p.ErrorCode),
-			})
+			tm.Partitions = append(tm.Partitions, PartitionMeta{Partition: p.Partition, Leader: p.Leader})
 		}
 		slices.SortFunc(tm.Partitions, func(a, b PartitionMeta) int { return int(a.Partition) - int(b.Partition) })
 		cl.topics[tm.Name] = tm

@@ -84,7 +84,7 @@ func TestCoordinatorLookupsAreBatchedAndShared(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for g, r := range cl.Coordinators(ctx, GroupCoordinator, groups, false) {
+			for g, r := range cl.Coordinators(ctx, GroupCoordinator, groups) {
 				if r.Err != nil {
 					errs <- r.Err
 				} else if r.Broker.ID != kc.Coordinator(g) {
@@ -104,7 +104,7 @@ func TestCoordinatorLookupsAreBatchedAndShared(t *testing.T) {
 		t.Fatalf("%d FindCoordinator requests for 20 concurrent look-ups of 100 groups, want a handful", n)
 	}
 	kc.ResetRequestCounts()
-	cl.Coordinators(ctx, GroupCoordinator, groups, false)
+	cl.Coordinators(ctx, GroupCoordinator, groups)
 	if n := kc.RequestCount(kmsg.FindCoordinator); n != 0 {
 		t.Fatalf("%d FindCoordinator requests for cached coordinators, want 0", n)
 	}
@@ -114,7 +114,7 @@ func TestFailedDialForgetsTheBrokersCoordinators(t *testing.T) {
 	kc := kafkatest.New(t)
 	cl := newCluster(t, kc, Config{})
 	ctx := testContext(t)
-	r := cl.Coordinators(ctx, GroupCoordinator, []string{"g"}, false)["g"]
+	r := cl.Coordinators(ctx, GroupCoordinator, []string{"g"})["g"]
 	if r.Err != nil {
 		t.Fatal(r.Err)
 	}
@@ -144,7 +144,7 @@ func TestAddressChangeReplacesTheBroker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	moved := cl.upsertBroker(1, "127.0.0.1", 1, nil)
+	moved := cl.upsertBroker(1, "127.0.0.1", 1)
 	if moved == old || moved.Addr != "127.0.0.1:1" {
 		t.Fatalf("broker 1 after its address changed: %v", moved)
 	}
@@ -153,7 +153,7 @@ func TestAddressChangeReplacesTheBroker(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the connection to the old address was not closed")
 	}
-	if same := cl.upsertBroker(1, "127.0.0.1", 1, nil); same != moved {
+	if same := cl.upsertBroker(1, "127.0.0.1", 1); same != moved {
 		t.Fatal("an unchanged address replaced the broker")
 	}
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -56,13 +57,12 @@ const (
 )
 
 // Coordinators returns the coordinator of every key. Cached coordinators
-// younger than the maximum age are used unless refresh is set; the others
-// are looked up together, in one FindCoordinator request where the broker
+// younger than the maximum age are used; the others are looked up together, in one FindCoordinator request where the broker
 // supports batching, and a key already being looked up by another caller
 // waits for that look-up instead of starting its own. A key whose look-up
 // failed carries the error: transport failures and COORDINATOR_NOT_AVAILABLE
 // or COORDINATOR_LOAD_IN_PROGRESS are worth retrying, the others are not.
-func (cl *Cluster) Coordinators(ctx context.Context, kind CoordKind, keys []string, refresh bool) map[string]CoordResult {
+func (cl *Cluster) Coordinators(ctx context.Context, kind CoordKind, keys []string) map[string]CoordResult {
 	out := make(map[string]CoordResult, len(keys))
 	waits := make(map[*flight][]string)
 	var missing []string
@@ -72,7 +72,7 @@ func (cl *Cluster) Coordinators(ctx context.Context, kind CoordKind, keys []stri
 	cl.coordMu.Lock()
 	for _, k := range keys {
 		ck := CoordKey{kind, k}
-		if e := cl.coords[ck]; !refresh && e != nil && e.valid && now.Sub(e.at) < maxAge {
+		if e := cl.coords[ck]; e != nil && e.valid && now.Sub(e.at) < maxAge {
 			if b := cl.knownBroker(e.node); b != nil {
 				out[k] = CoordResult{Broker: b}
 				continue
@@ -174,7 +174,7 @@ func (cl *Cluster) findBatched(ctx context.Context, b *Broker, kind CoordKind, k
 	}
 	for _, k := range keys {
 		if _, ok := out[k]; !ok {
-			out[k] = CoordResult{Err: errors.New("the broker's FindCoordinator answer left the key out")}
+			out[k] = CoordResult{Err: fmt.Errorf("%s left %q out of its FindCoordinator answer", b, k)}
 		}
 	}
 	return out, nil
@@ -220,7 +220,7 @@ func (cl *Cluster) coordResult(code int16, msg *string, node int32, host string,
 	if err := kafkaerr.New(code, msg); err != nil {
 		return CoordResult{Err: err}
 	}
-	return CoordResult{Broker: cl.upsertBroker(node, host, port, nil)}
+	return CoordResult{Broker: cl.upsertBroker(node, host, port)}
 }
 
 // ForgetCoordinator drops the cached coordinator of key if it is node, so
@@ -265,7 +265,7 @@ func (cl *Cluster) withAnyBroker(ctx context.Context, fn func(*Broker) error) er
 		b := cl.AnyBroker(tried...)
 		if b == nil {
 			if lastErr == nil {
-				lastErr = errors.New("no broker known")
+				lastErr = errors.New("no broker known: check the bootstrap addresses")
 			}
 			return lastErr
 		}

@@ -98,10 +98,12 @@ type Conn struct {
 	mu      sync.Mutex
 	pending []*call // awaiting a response, oldest first
 	err     error   // why the connection died; nil while alive
+	culprit *call   // the request whose response killed the connection, if one did
 	dead    chan struct{}
 
-	lastUsed  atomic.Int64 // unix nanoseconds of the last request written
-	expiresAt time.Time    // SASL session end (KIP-368); zero when none
+	lastUsed  atomic.Int64  // unix nanoseconds of the last request written
+	expiresAt time.Time     // SASL session end (KIP-368); zero when none
+	lifetime  time.Duration // the SASL session's length
 	readDone  chan struct{}
 }
 
@@ -183,12 +185,6 @@ func (c *Conn) handshake(ctx context.Context) error {
 	return nil
 }
 
-// Node is the broker id the connection was dialed for.
-func (c *Conn) Node() int32 { return c.node }
-
-// Addr is the broker's host:port.
-func (c *Conn) Addr() string { return c.addr }
-
 // Done is closed when the connection dies.
 func (c *Conn) Done() <-chan struct{} { return c.dead }
 
@@ -208,13 +204,18 @@ func (c *Conn) Close() error {
 
 // close marks the connection dead with cause err (the first cause wins),
 // closes the socket and fails the requests in flight.
-func (c *Conn) close(err error) {
+func (c *Conn) close(err error) { c.closeFor(err, nil) }
+
+// closeFor is close for a cause that culprit's response brought: the other
+// requests in flight only lost their connection.
+func (c *Conn) closeFor(err error, culprit *call) {
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
 		return
 	}
 	c.err = err
+	c.culprit = culprit
 	c.pending = nil
 	close(c.dead)
 	c.mu.Unlock()
@@ -243,7 +244,7 @@ func (c *Conn) CloseIfIdle(idle time.Duration) bool {
 // Expired reports whether the broker's SASL session ends within margin; the
 // broker closes a connection whose session has ended.
 func (c *Conn) Expired(margin time.Duration) bool {
-	return !c.expiresAt.IsZero() && time.Until(c.expiresAt) < margin
+	return !c.expiresAt.IsZero() && time.Until(c.expiresAt) < min(margin, c.lifetime/2)
 }
 
 // Version returns the highest version of the API with key that both the
@@ -277,15 +278,17 @@ func (c *Conn) Do(ctx context.Context, req kmsg.Request) (kmsg.Response, error) 
 	if tr, ok := req.(kmsg.TimeoutRequest); ok && tr.Timeout() > 0 {
 		timeout += time.Duration(tr.Timeout()) * time.Millisecond
 	}
-	body, err := c.roundTrip(ctx, req, timeout)
+	body, cl, err := c.roundTrip(ctx, req, timeout)
 	if err != nil {
 		return nil, err
 	}
 	resp := req.ResponseKind()
 	resp.SetVersion(v)
 	if err := decode(resp, body, true); err != nil {
-		c.close(c.protocolError(fmt.Errorf("decoding %s v%d response: %w", apiName(key), v, err)))
-		return nil, c.Err()
+		perr := c.protocolError(fmt.Errorf("decoding %s v%d response: %w", apiName(key), v, err))
+		perr.Sent = true
+		c.closeFor(perr, cl)
+		return nil, perr
 	}
 	return resp, nil
 }
@@ -307,38 +310,50 @@ func decode(resp kmsg.Response, body []byte, flexibleHeader bool) error {
 	return resp.ReadFrom(body)
 }
 
-// roundTrip writes req and waits for its raw response body.
-func (c *Conn) roundTrip(ctx context.Context, req kmsg.Request, timeout time.Duration) ([]byte, error) {
+// roundTrip writes req and waits for its raw response body. Nothing is
+// written once ctx has ended.
+func (c *Conn) roundTrip(ctx context.Context, req kmsg.Request, timeout time.Duration) ([]byte, *call, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	cl, err := c.write(req, timeout)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	select {
 	case body := <-cl.resp:
-		return body, nil
+		return body, cl, nil
 	case <-c.dead:
 		select {
 		case body := <-cl.resp:
-			return body, nil
+			return body, cl, nil
 		default:
 		}
-		return nil, c.sentError()
+		return nil, cl, c.sentError(cl)
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, cl, ctx.Err()
 	}
 }
 
-// sentError is the connection's death cause for a request that was written:
-// the broker may have received it.
-func (c *Conn) sentError() error {
-	err := c.Err()
+// sentError is the connection's death cause for cl, a request that was
+// written: the broker may have received it. Only the request whose own
+// response killed the connection keeps a permanent cause; the others just
+// lost their connection, and a retry on a new one may succeed.
+func (c *Conn) sentError(cl *call) error {
+	c.mu.Lock()
+	err, culprit := c.err, c.culprit
+	c.mu.Unlock()
 	var ce *Error
-	if errors.As(err, &ce) {
-		sent := *ce
-		sent.Sent = true
-		return &sent
+	if !errors.As(err, &ce) {
+		return err
 	}
-	return err
+	sent := *ce
+	sent.Sent = true
+	if culprit != cl && sent.Permanent {
+		sent.Permanent = false
+		sent.Err = fmt.Errorf("connection closed after another request's answer broke it: %w", ce.Err)
+	}
+	return &sent
 }
 
 // notSent is the error for a request refused because the connection had
@@ -378,7 +393,7 @@ func (c *Conn) write(req kmsg.Request, timeout time.Duration) (*call, error) {
 	c.nc.SetWriteDeadline(cl.deadline)
 	if _, err := c.nc.Write(buf); err != nil {
 		c.close(&Error{Node: c.node, Addr: c.addr, Op: "write", Err: err})
-		return nil, c.sentError()
+		return nil, c.sentError(cl)
 	}
 	return cl, nil
 }
@@ -396,7 +411,7 @@ func (c *Conn) readLoop() {
 		}
 		n := int32(binary.BigEndian.Uint32(size[:]))
 		if limit := c.cfg.maxResponseSize(); n > limit {
-			c.close(c.protocolError(&ResponseTooLargeError{Size: n, Max: limit}))
+			c.closeFor(c.protocolError(&ResponseTooLargeError{Size: n, Max: limit}), c.oldest())
 			return
 		}
 		if n < 4 {
@@ -433,6 +448,16 @@ func (c *Conn) readLoop() {
 	}
 }
 
+// oldest is the request whose response is due next.
+func (c *Conn) oldest() *call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) == 0 {
+		return nil
+	}
+	return c.pending[0]
+}
+
 // readError turns a failed read into the connection's death cause. A read
 // deadline is only ever set for the oldest request in flight, so a timeout
 // is that request's timeout.
@@ -463,7 +488,7 @@ func (c *Conn) requestAPIVersions(ctx context.Context) error {
 		// Brokers refuse v3+ with an empty or malformed software name.
 		req.ClientSoftwareName = cmp.Or(c.cfg.SoftwareName, "kafadmin")
 		req.ClientSoftwareVersion = cmp.Or(c.cfg.SoftwareVersion, "0")
-		body, err := c.roundTrip(ctx, req, c.cfg.requestTimeout())
+		body, _, err := c.roundTrip(ctx, req, c.cfg.requestTimeout())
 		if err != nil {
 			return c.handshakeError(ctx, "api versions", err)
 		}
@@ -576,7 +601,8 @@ func (c *Conn) authenticate(ctx context.Context) error {
 			return &Error{Node: c.node, Addr: c.addr, Op: "sasl", Permanent: true, Err: ae}
 		}
 		if ar.SessionLifetimeMillis > 0 {
-			c.expiresAt = start.Add(time.Duration(ar.SessionLifetimeMillis) * time.Millisecond)
+			c.lifetime = time.Duration(ar.SessionLifetimeMillis) * time.Millisecond
+			c.expiresAt = start.Add(c.lifetime)
 		}
 		done, next, err := session.Challenge(ar.SASLAuthBytes)
 		if err != nil {

@@ -459,3 +459,86 @@ func TestSASLRefusedByAnswerIsPermanent(t *testing.T) {
 		t.Fatalf("got %v, want a permanent AuthError carrying the broker's message", err)
 	}
 }
+
+func TestOversizedResponseFailsOnlyItsOwnRequestForGood(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		first int32 = -1
+	)
+	fb := newFakeBroker(t, func(nc net.Conn, _ int16, corr int32) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first < 0 {
+			first = corr // hold the answer until the second request is in
+			return
+		}
+		frame := binary.BigEndian.AppendUint32(nil, 200<<20)
+		nc.Write(binary.BigEndian.AppendUint32(frame, uint32(first)))
+	})
+	c := dial(t, &Config{}, fb.addr())
+	errs := make(chan error, 2)
+	go func() {
+		_, err := c.Do(context.Background(), metadataRequest(t, c))
+		errs <- err
+	}()
+	for {
+		mu.Lock()
+		held := first >= 0
+		mu.Unlock()
+		if held {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	go func() {
+		_, err := c.Do(context.Background(), metadataRequest(t, c))
+		errs <- err
+	}()
+	var permanent, retriable int
+	for range 2 {
+		err := <-errs
+		var tl *ResponseTooLargeError
+		switch {
+		case errors.As(err, &tl) && !IsTransport(err):
+			permanent++
+		case IsTransport(err) && MaybeSent(err):
+			retriable++
+		default:
+			t.Fatalf("unexpected error %v", err)
+		}
+	}
+	if permanent != 1 || retriable != 1 {
+		t.Fatalf("%d permanent and %d retriable failures, want the oversized request's alone permanent", permanent, retriable)
+	}
+}
+
+func TestNothingIsWrittenOnceTheContextEnded(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		seen int
+	)
+	fb := newFakeBroker(t, func(nc net.Conn, _ int16, corr int32) {
+		mu.Lock()
+		seen++
+		mu.Unlock()
+		resp := kmsg.NewPtrMetadataResponse()
+		resp.Version = 1
+		writeFrame(nc, corr, resp.AppendTo(nil))
+	})
+	c := dial(t, &Config{}, fb.addr())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := metadataRequest(t, c)
+	req.Version = 1
+	if _, err := c.Do(ctx, req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the context's error", err)
+	}
+	if _, err := c.Do(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen != 1 {
+		t.Fatalf("the broker saw %d requests, want only the one made with a live context", seen)
+	}
+}

@@ -36,8 +36,11 @@ type Error struct {
 
 func (e *Error) Error() string {
 	who := fmt.Sprintf("broker %d at %s", e.Node, e.Addr)
-	if e.Node < 0 {
+	switch {
+	case e.Node < 0:
 		who = "bootstrap broker " + e.Addr
+	case e.Addr == "":
+		who = fmt.Sprintf("broker %d", e.Node)
 	}
 	return fmt.Sprintf("%s %s: %v", e.Op, who, e.Err)
 }

@@ -10,8 +10,6 @@ import (
 	"github.com/kafadmin/kafadmin/internal/conn"
 )
 
-var leaderNotAvailable = kerr.LeaderNotAvailable
-
 // ForCode classifies an error a broker answered for a key sent on a route of
 // the given kind, following the failover rules: the codes that say the key's
 // broker moved send it back to look-up, the codes that say the broker is busy

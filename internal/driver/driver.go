@@ -20,8 +20,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kafadmin/kafadmin/internal/cluster"
 	"github.com/kafadmin/kafadmin/internal/conn"
@@ -308,7 +312,7 @@ func (r *run[K]) resolve(kind RouteKind, ss []*keyState[K]) []resolved {
 		for _, s := range ss {
 			ids = append(ids, s.route.Key)
 		}
-		found := r.cl.Coordinators(r.ctx, ck, ids, false)
+		found := r.cl.Coordinators(r.ctx, ck, ids)
 		for i, s := range ss {
 			out[i] = resolved{found[s.route.Key].Broker, found[s.route.Key].Err}
 		}
@@ -318,6 +322,9 @@ func (r *run[K]) resolve(kind RouteKind, ss []*keyState[K]) []resolved {
 			topics = append(topics, s.route.Key)
 		}
 		metas, err := r.cl.Topics(r.ctx, topics, 0)
+		if err == nil {
+			r.refreshIfMissing(metas, ss)
+		}
 		for i, s := range ss {
 			if err != nil {
 				out[i] = resolved{err: err}
@@ -340,11 +347,30 @@ func (r *run[K]) resolve(kind RouteKind, ss []*keyState[K]) []resolved {
 		for i := range ss {
 			out[i] = resolved{broker: b}
 			if b == nil {
-				out[i].err = errors.New("no broker known")
+				out[i].err = errors.New("no broker known: check the bootstrap addresses")
 			}
 		}
 	}
 	return out
+}
+
+// refreshIfMissing fetches again the topics whose cached metadata lacks a
+// partition some key names: partitions may have been added since, and a
+// partition is only said not to exist on fresh metadata.
+func (r *run[K]) refreshIfMissing(metas map[string]*cluster.TopicMeta, ss []*keyState[K]) {
+	var stale []string
+	for _, s := range ss {
+		tm := metas[s.route.Key]
+		if _, ok := tm.Partition(s.route.Partition); tm.Err == nil && !ok && !slices.Contains(stale, tm.Name) {
+			stale = append(stale, tm.Name)
+		}
+	}
+	if len(stale) == 0 {
+		return
+	}
+	if fresh, err := r.cl.Topics(r.ctx, stale, time.Nanosecond); err == nil {
+		maps.Copy(metas, fresh)
+	}
 }
 
 func (r *run[K]) leader(tm *cluster.TopicMeta, partition int32) resolved {
@@ -357,7 +383,7 @@ func (r *run[K]) leader(tm *cluster.TopicMeta, partition int32) resolved {
 	}
 	if pm.Leader < 0 {
 		r.cl.InvalidateTopic(tm.Name)
-		return resolved{err: fmt.Errorf("partition %d of topic %q has no leader: %w", partition, tm.Name, leaderNotAvailable)}
+		return resolved{err: fmt.Errorf("partition %d of topic %q has no leader: %w", partition, tm.Name, kerr.LeaderNotAvailable)}
 	}
 	b, err := r.cl.Broker(r.ctx, pm.Leader)
 	if err != nil {

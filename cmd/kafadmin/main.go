@@ -1,9 +1,10 @@
 // Command kafadmin administers Apache Kafka consumer groups from the shell:
-// it lists and describes groups, shows their offsets and lag (once, or as a
-// watch that survives broker restarts), and runs a demo of its failover on
-// an embedded cluster.
+// it lists, describes and deletes groups, shows their offsets and lag (once,
+// or as a watch that survives broker restarts), resets their offsets, and
+// runs a demo of its failover on an embedded cluster.
 //
-// Exit codes: 0 success, 1 error, 2 usage error.
+// Exit codes: 0 success, 1 error, 2 usage error, 3 partial failure (some
+// groups failed; each failure is printed on stderr).
 package main
 
 import (
@@ -13,28 +14,43 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/kafadmin/kafadmin"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := execute(ctx, os.Args[1:], stdio{
+		in: os.Stdin, out: os.Stdout, err: os.Stderr,
+		inTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
+		outTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		errTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+	})
 	stop()
 	os.Exit(code)
 }
 
 // Exit codes.
 const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	exitOK      = 0
+	exitError   = 1
+	exitUsage   = 2
+	exitPartial = 3
 )
+
+// stdio is the command's standard streams and whether each is a terminal:
+// confirmations are asked only on a terminal, progress is shown only on
+// one.
+type stdio struct {
+	in                                   io.Reader
+	out, err                             io.Writer
+	inTerminal, outTerminal, errTerminal bool
+}
 
 // usageError is a command line that cannot be run as given.
 type usageError struct{ err error }
@@ -44,47 +60,92 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// partialError is a run in which some groups (or partitions) succeeded and
+// others failed: their results were printed, the failures are listed on
+// stderr, and the exit code is 3.
+type partialError struct{ err error }
+
+func (e partialError) Error() string { return e.err.Error() }
+func (e partialError) Unwrap() error { return e.err }
+
+// partial makes err a partialError when it is a *kafadmin.CallError and
+// some keys of the call succeeded.
+func partial(err error, succeeded int) error {
+	var ce *kafadmin.CallError
+	if err != nil && succeeded > 0 && errors.As(err, &ce) {
+		return partialError{err}
+	}
+	return err
+}
+
 // execute runs the command line args and returns the exit code.
-func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
+func execute(ctx context.Context, args []string, std stdio) int {
+	if std.in == nil {
+		std.in = eofReader{}
+	}
+	root := newRootCmd(std)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "kafadmin: %v\n", err)
-	var ue usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "Run 'kafadmin --help' for usage.")
+	var (
+		ue usageError
+		pe partialError
+		ce *kafadmin.CallError
+	)
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(std.err, "kafadmin: %v\n", err)
+		fmt.Fprintln(std.err, "Run 'kafadmin --help' for usage.")
 		return exitUsage
+	case errors.As(err, &ce) && len(ce.Errors) > 1:
+		// One line per failure, so that a script can read them.
+		for _, ke := range ce.Errors {
+			fmt.Fprintf(std.err, "kafadmin: %v\n", ke)
+		}
+	default:
+		fmt.Fprintf(std.err, "kafadmin: %v\n", err)
+	}
+	if errors.As(err, &pe) {
+		return exitPartial
 	}
 	return exitError
 }
 
-// globals are the flags every command takes.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// globals are the flags every command takes, and the streams.
 type globals struct {
-	brokers string
+	conn    connection
 	timeout time.Duration
 	output  string
+	std     stdio
 	stdout  io.Writer
 	stderr  io.Writer
 }
 
-func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout, stderr: stderr}
+func newRootCmd(std stdio) *cobra.Command {
+	g := &globals{std: std, stdout: std.out, stderr: std.err}
 	root := &cobra.Command{
 		Use:   "kafadmin",
 		Short: "Administer Kafka consumer groups, through broker restarts",
-		Long: `kafadmin lists and describes Kafka consumer groups, shows their committed
-offsets and lag, and keeps working while brokers restart and group
-coordinators move: a fault costs latency, not an error.`,
+		Long: `kafadmin lists, describes and deletes Kafka consumer groups, shows their
+committed offsets and lag, resets their offsets, and keeps working while
+brokers restart and group coordinators move: a fault costs latency, not an
+error.
+
+Exit codes: 0 success, 1 error, 2 usage error, 3 partial failure (some
+groups failed; each failure is printed on stderr).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			switch g.output {
-			case "table", "json":
+			case "table", "json", "csv":
 			default:
-				return usagef("--output %q: want table or json", g.output)
+				return usagef("--output %q: want table, json or csv", g.output)
 			}
 			if g.timeout <= 0 {
 				return usagef("--timeout %v: want a positive duration, e.g. 30s", g.timeout)
@@ -92,27 +153,29 @@ coordinators move: a fault costs latency, not an error.`,
 			return nil
 		},
 	}
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(std.out)
+	root.SetErr(std.err)
+	root.SetIn(std.in)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.brokers, "brokers", os.Getenv("KAFADMIN_BROKERS"), "bootstrap brokers, host:port[,host:port...] (env KAFADMIN_BROKERS)")
+	g.conn.addFlags(pf)
 	pf.DurationVar(&g.timeout, "timeout", kafadmin.DefaultCallTimeout, "deadline of each call to the cluster; a broker that does not answer a request within a third of it (at most 10s) is given up for another")
-	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	pf.StringVarP(&g.output, "output", "o", "table", "output format: table, json or csv")
 
 	root.AddCommand(newGroupsCmd(g), newDemoCmd(g))
 	return root
 }
 
-// client connects to the cluster named by --brokers.
+// client connects to the cluster the connection settings name.
 func (g *globals) client(ctx context.Context) (*kafadmin.Client, error) {
-	if strings.TrimSpace(g.brokers) == "" {
-		return nil, usagef("no brokers: pass --brokers host:port or set KAFADMIN_BROKERS")
+	opts, err := g.conn.options()
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	return kafadmin.NewClient(ctx, kafadmin.WithBrokers(g.brokers), kafadmin.WithCallTimeout(g.timeout),
-		kafadmin.WithRequestTimeout(requestTimeout(g.timeout)))
+	opts = append(opts, kafadmin.WithCallTimeout(g.timeout), kafadmin.WithRequestTimeout(requestTimeout(g.timeout)))
+	return kafadmin.NewClient(ctx, opts...)
 }
 
 // requestTimeout leaves a call time to give up on a broker that stopped

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +25,47 @@ import (
 	"github.com/kafadmin/kafadmin/kafkatest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// bin is the kafadmin binary, built once for the tests that run it as a
+// user does.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kafadmin-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "kafadmin")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
+}
+
+// runBin runs the built binary with env added to the test's environment
+// and stdin as its input.
+func runBin(t *testing.T, env []string, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return out.String(), errOut.String(), code
+}
 
 // syncBuffer is written by the command and read by the test at once.
 type syncBuffer struct {
@@ -48,7 +90,7 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out, errOut syncBuffer
-	code = execute(ctx, args, &out, &errOut)
+	code = execute(ctx, args, stdio{out: &out, err: &errOut})
 	return out.String(), errOut.String(), code
 }
 
@@ -236,7 +278,7 @@ func TestGroupsLagWatchThroughFaults(t *testing.T) {
 	var out, errOut syncBuffer
 	exited := make(chan int, 1)
 	go func() {
-		exited <- execute(ctx, []string{"groups", "lag", "g", "--watch", "250ms", "--output", "json", "--timeout", "9s", "--brokers", kc.BootstrapServers()}, &out, &errOut)
+		exited <- execute(ctx, []string{"groups", "lag", "g", "--watch", "250ms", "--output", "json", "--timeout", "9s", "--brokers", kc.BootstrapServers()}, stdio{out: &out, err: &errOut})
 	}()
 	lines := func() []string {
 		if s := strings.TrimSpace(out.String()); s != "" {
@@ -354,7 +396,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"groups", "lag", "g", "--all", "--brokers", refused}, 2, "give groups or --all, not both"},
 		{[]string{"groups", "lag", "g", "--watch", "0s", "--brokers", refused}, 2, "--watch 0s: want a positive interval"},
 		{[]string{"groups", "describe", "--brokers", refused}, 2, "name at least 1 group"},
-		{[]string{"groups", "list", "-o", "yaml", "--brokers", refused}, 2, `--output "yaml": want table or json`},
+		{[]string{"groups", "list", "-o", "yaml", "--brokers", refused}, 2, `--output "yaml": want table, json or csv`},
 		{[]string{"groups", "list", "--timeout", "0s", "--brokers", refused}, 2, "--timeout 0s: want a positive duration"},
 		{[]string{"groups", "list", "--brokers", "host:port:9"}, 1, "malformed"},
 		{[]string{"groups", "list", "--brokers", refused, "--timeout", "2s"}, 1, "cannot reach the cluster"},
@@ -387,10 +429,6 @@ func TestDemo(t *testing.T) {
 // ends cleanly, exit 0, on SIGTERM.
 func TestWatchBinaryStopsOnSIGTERM(t *testing.T) {
 	kc := cluster(t)
-	bin := filepath.Join(t.TempDir(), "kafadmin")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	cmd := exec.Command(bin, "groups", "lag", "g", "--watch", "100ms", "-o", "json")
 	cmd.Env = append(os.Environ(), "KAFADMIN_BROKERS="+kc.BootstrapServers())
 	stdout, err := cmd.StdoutPipe()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -106,32 +107,69 @@ func writeJSON(w io.Writer, v any) {
 	w.Write(append(b, '\n'))
 }
 
-func newTable(w io.Writer, header ...string) *tabwriter.Writer {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	return tw
+// rows writes a result as rows: aligned columns for --output table, RFC
+// 4180 CSV with a header line for --output csv. A nil cell is unknown or
+// not applicable: "-" in a table, empty in CSV.
+type rows struct {
+	tw *tabwriter.Writer
+	cw *csv.Writer
 }
 
-func row(tw io.Writer, cells ...any) {
+func (g *globals) rows(header ...string) *rows {
+	r := &rows{}
+	if g.output == "csv" {
+		r.cw = csv.NewWriter(g.stdout)
+	} else {
+		r.tw = tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	}
+	cells := make([]any, len(header))
+	for i, h := range header {
+		cells[i] = h
+	}
+	r.add(cells...)
+	return r
+}
+
+func (r *rows) add(cells ...any) {
 	s := make([]string, len(cells))
 	for i, c := range cells {
-		s[i] = fmt.Sprint(c)
+		switch {
+		case c == nil && r.cw != nil:
+		case c == nil:
+			s[i] = "-"
+		default:
+			s[i] = fmt.Sprint(c)
+		}
 	}
-	fmt.Fprintln(tw, strings.Join(s, "\t"))
+	if r.cw != nil {
+		r.cw.Write(s)
+		return
+	}
+	fmt.Fprintln(r.tw, strings.Join(s, "\t"))
 }
 
-func orDash(s string) string {
+func (r *rows) flush() {
+	if r.cw != nil {
+		r.cw.Flush()
+		return
+	}
+	r.tw.Flush()
+}
+
+// orDash is s, or unknown when s is empty.
+func orDash(s string) any {
 	if s == "" {
-		return "-"
+		return nil
 	}
 	return s
 }
 
-func num(v int64) string {
+// num is v, or unknown when v is negative.
+func num(v int64) any {
 	if v < 0 {
-		return "-"
+		return nil
 	}
-	return strconv.FormatInt(v, 10)
+	return v
 }
 
 func printListedGroups(g *globals, groups []kafadmin.ListedGroup) {
@@ -145,11 +183,11 @@ func printListedGroups(g *globals, groups []kafadmin.ListedGroup) {
 		writeJSON(g.stdout, out)
 		return
 	}
-	tw := newTable(g.stdout, "GROUP", "STATE", "TYPE", "PROTOCOL-TYPE", "COORDINATOR")
+	tw := g.rows("GROUP", "STATE", "TYPE", "PROTOCOL-TYPE", "COORDINATOR")
 	for _, lg := range groups {
-		row(tw, lg.Group, orDash(lg.State), orDash(lg.Type), orDash(lg.ProtocolType), lg.Coordinator)
+		tw.add(lg.Group, orDash(lg.State), orDash(lg.Type), orDash(lg.ProtocolType), lg.Coordinator)
 	}
-	tw.Flush()
+	tw.flush()
 }
 
 func printDescribed(g *globals, asked []string, described map[string]kafadmin.GroupDescription) {
@@ -178,20 +216,20 @@ func printDescribed(g *globals, asked []string, described map[string]kafadmin.Gr
 		writeJSON(g.stdout, out)
 		return
 	}
-	tw := newTable(g.stdout, "GROUP", "STATE", "COORDINATOR", "PROTOCOL", "MEMBER-ID", "INSTANCE-ID", "CLIENT-ID", "HOST", "ASSIGNMENT")
+	tw := g.rows("GROUP", "STATE", "COORDINATOR", "PROTOCOL", "MEMBER-ID", "INSTANCE-ID", "CLIENT-ID", "HOST", "ASSIGNMENT")
 	for _, k := range keys {
 		d := described[k]
 		if d.Err != nil {
 			continue
 		}
 		if len(d.Members) == 0 {
-			row(tw, d.Group, d.State, d.Coordinator, orDash(d.Protocol), "-", "-", "-", "-", "-")
+			tw.add(d.Group, d.State, d.Coordinator, orDash(d.Protocol), "-", "-", "-", "-", "-")
 		}
 		for _, m := range d.Members {
-			row(tw, d.Group, d.State, d.Coordinator, orDash(d.Protocol), m.MemberID, orDash(m.InstanceID), m.ClientID, m.ClientHost, orDash(formatAssignment(m.AssignedPartitions())))
+			tw.add(d.Group, d.State, d.Coordinator, orDash(d.Protocol), m.MemberID, orDash(m.InstanceID), m.ClientID, m.ClientHost, orDash(formatAssignment(m.AssignedPartitions())))
 		}
 	}
-	tw.Flush()
+	tw.flush()
 }
 
 // formatAssignment writes partitions as topic:0,1,2 groups.
@@ -227,15 +265,15 @@ func printOffsets(g *globals, asked []string, fetched map[string]kafadmin.GroupO
 		writeJSON(g.stdout, out)
 		return
 	}
-	tw := newTable(g.stdout, "GROUP", "TOPIC", "PARTITION", "OFFSET", "LEADER-EPOCH", "METADATA")
+	tw := g.rows("GROUP", "TOPIC", "PARTITION", "OFFSET", "LEADER-EPOCH", "METADATA")
 	for _, k := range keys {
 		o := fetched[k]
 		for _, tp := range o.Partitions() {
 			co := o.Offsets[tp]
-			row(tw, o.Group, tp.Topic, tp.Partition, co.Offset, num(int64(co.LeaderEpoch)), orDash(co.Metadata))
+			tw.add(o.Group, tp.Topic, tp.Partition, co.Offset, num(int64(co.LeaderEpoch)), orDash(co.Metadata))
 		}
 	}
-	tw.Flush()
+	tw.flush()
 }
 
 func printLag(g *globals, at time.Time, lags map[string]kafadmin.GroupLag) {
@@ -256,15 +294,15 @@ func printLag(g *globals, at time.Time, lags map[string]kafadmin.GroupLag) {
 		writeJSON(g.stdout, out)
 		return
 	}
-	tw := newTable(g.stdout, "GROUP", "TOPIC", "PARTITION", "COMMITTED", "LOG-START", "LOG-END", "LAG", "CLIENT-ID", "HOST")
+	tw := g.rows("GROUP", "TOPIC", "PARTITION", "COMMITTED", "LOG-START", "LOG-END", "LAG", "CLIENT-ID", "HOST")
 	for _, gl := range sorted {
 		if gl.Err != nil && len(gl.Partitions) == 0 {
 			continue
 		}
 		for _, p := range gl.Partitions {
-			row(tw, gl.Group, p.Topic, p.Partition, num(p.Committed), num(p.LogStart), num(p.LogEnd), num(p.Lag), orDash(p.ClientID), orDash(p.ClientHost))
+			tw.add(gl.Group, p.Topic, p.Partition, num(p.Committed), num(p.LogStart), num(p.LogEnd), num(p.Lag), orDash(p.ClientID), orDash(p.ClientHost))
 		}
-		row(tw, gl.Group, "TOTAL", "", "", "", "", gl.TotalLag, "", "")
+		tw.add(gl.Group, "TOTAL", "", "", "", "", gl.TotalLag, "", "")
 	}
-	tw.Flush()
+	tw.flush()
 }

@@ -18,7 +18,7 @@ func newGroupsCmd(g *globals) *cobra.Command {
 		Use:   "groups",
 		Short: "Consumer groups: list, describe, offsets, lag",
 	}
-	cmd.AddCommand(newGroupsListCmd(g), newGroupsDescribeCmd(g), newGroupsOffsetsCmd(g), newGroupsLagCmd(g))
+	cmd.AddCommand(newGroupsListCmd(g), newGroupsDescribeCmd(g), newGroupsOffsetsCmd(g), newGroupsLagCmd(g), newGroupsResetOffsetsCmd(g))
 	return cmd
 }
 

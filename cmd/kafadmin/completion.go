@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kafadmin/kafadmin"
+)
+
+// Shell completion of group and topic names asks the cluster, with a short
+// deadline so that a slow or unreachable cluster never hangs the shell: it
+// then completes nothing.
+const completionTimeout = 3 * time.Second
+
+// completeGroups completes group names not already on the command line.
+func (g *globals) completeGroups(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	names := g.completionNames(cmd, func(ctx context.Context, cl *kafadmin.Client) ([]string, error) {
+		listed, err := cl.ListGroups(ctx, kafadmin.GroupFilter{})
+		out := make([]string, 0, len(listed))
+		for _, lg := range listed {
+			out = append(out, lg.Group)
+		}
+		return out, err
+	})
+	return filterCompletions(names, args, prefix), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeTopics completes topic names, for --topic flags.
+func (g *globals) completeTopics(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	names := g.completionNames(cmd, func(ctx context.Context, cl *kafadmin.Client) ([]string, error) {
+		topics, err := cl.ListTopics(ctx)
+		out := make([]string, 0, len(topics))
+		for _, t := range topics {
+			if !t.Internal {
+				out = append(out, t.Name)
+			}
+		}
+		return out, err
+	})
+	return filterCompletions(names, nil, prefix), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+func (g *globals) completionNames(cmd *cobra.Command, list func(context.Context, *kafadmin.Client) ([]string, error)) []string {
+	ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
+	defer cancel()
+	if g.timeout <= 0 || g.timeout > completionTimeout {
+		g.timeout = completionTimeout
+	}
+	cl, err := g.client(ctx)
+	if err != nil {
+		cobra.CompDebugln("kafadmin: "+err.Error(), false)
+		return nil
+	}
+	defer cl.Close()
+	names, err := list(ctx, cl)
+	if err != nil {
+		cobra.CompDebugln("kafadmin: "+err.Error(), false)
+	}
+	return names
+}
+
+func filterCompletions(names, taken []string, prefix string) []cobra.Completion {
+	var out []cobra.Completion
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) && !slices.Contains(taken, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -22,7 +22,12 @@ import (
 var groupStates = []string{"Empty", "Stable", "PreparingRebalance", "CompletingRebalance", "Dead", "Assigning", "Reconciling", "NotReady", "Unknown"}
 
 // Group types (KIP-848 and later).
-var groupTypes = []string{"classic", "consumer", "share", "streams"}
+var groupTypes = []string{groupTypeClassic, groupTypeConsumer, "share", "streams"}
+
+const (
+	groupTypeClassic  = "classic"
+	groupTypeConsumer = "consumer"
+)
 
 // GroupFilter selects groups in ListGroups. Zero values select everything.
 type GroupFilter struct {
@@ -213,13 +218,29 @@ func (c *Client) mergeListed(byBroker map[int32][]ListedGroup) []ListedGroup {
 
 // GroupDescription is one group as its coordinator described it.
 type GroupDescription struct {
-	Group        string
-	Coordinator  int32
-	State        string // e.g. "Stable", "Empty"
-	ProtocolType string // "consumer" for consumer groups
-	Protocol     string // the assignor of a stable group, e.g. "range"
-	Members      []GroupMember
-	Err          error // why the group could not be described; the other fields are then empty
+	Group       string
+	Coordinator int32
+	// Type is the group's protocol generation: "classic" for a group of
+	// the JoinGroup/SyncGroup protocol (described with DescribeGroups),
+	// "consumer" for a KIP-848 consumer group (described with
+	// ConsumerGroupDescribe).
+	Type  string
+	State string // e.g. "Stable", "Empty"; "Assigning", "Reconciling" for consumer groups
+	// ProtocolType is "consumer" for consumer groups, classic or KIP-848.
+	ProtocolType string
+	// Protocol is the assignor: of a stable classic group the
+	// client-side one the members agreed on (e.g. "range"), of a consumer
+	// group the server-side one (e.g. "uniform").
+	Protocol string
+	// GroupEpoch is a consumer group's epoch, bumped whenever its members
+	// or their subscriptions change; -1 for classic groups.
+	GroupEpoch int32
+	// AssignmentEpoch is the group epoch of a consumer group's target
+	// assignment: equal to GroupEpoch once the assignor has caught up;
+	// -1 for classic groups.
+	AssignmentEpoch int32
+	Members         []GroupMember // sorted by member id
+	Err             error         // why the group could not be described; the other fields are then empty
 }
 
 // groupCall is a call whose keys are group ids, routed to their coordinator.
@@ -272,7 +293,7 @@ func (c *Client) describeGroups(ctx context.Context, groups []string) (map[strin
 			}
 			res := driver.ForCode(driver.ToGroupCoordinator, err)
 			if res.Outcome == driver.Done {
-				d := GroupDescription{Group: g.Group, Coordinator: b.ID, State: g.State, ProtocolType: g.ProtocolType, Protocol: g.Protocol}
+				d := GroupDescription{Group: g.Group, Coordinator: b.ID, Type: groupTypeClassic, State: g.State, ProtocolType: g.ProtocolType, Protocol: g.Protocol, GroupEpoch: -1, AssignmentEpoch: -1}
 				for _, m := range g.Members {
 					d.Members = append(d.Members, decodeMember(g.ProtocolType, m))
 				}

@@ -96,13 +96,29 @@ type GroupMember struct {
 	InstanceID string // group.instance.id of a static member; "" for a dynamic one
 	ClientID   string
 	ClientHost string
-	// Topics is the member's subscription, for consumer-protocol groups.
+	// RackID is the member's client.rack, "" if it set none. Only consumer
+	// groups (KIP-848) report it.
+	RackID string
+	// MemberEpoch is a consumer-group member's epoch: the group epoch of
+	// the assignment it has reconciled; -1 for classic members.
+	MemberEpoch int32
+	// Topics is the member's subscription: the subscribed topic names, for
+	// consumer-protocol classic groups and consumer groups.
 	Topics []string
-	// Assigned is the member's assignment, topic to sorted partitions, for
-	// consumer-protocol groups.
+	// SubscribedRegex is the regular expression a consumer-group member
+	// subscribed with (KIP-848), "" if it subscribed by name or is a
+	// classic member.
+	SubscribedRegex string
+	// Assigned is the member's assignment, topic to sorted partitions: for
+	// consumer-protocol classic groups what the leader assigned, for
+	// consumer groups the member's current assignment.
 	Assigned map[string][]int32
-	// RawMetadata and RawAssignment are the member's protocol bytes, as
-	// the broker sent them.
+	// Target is a consumer-group member's target assignment, topic to
+	// sorted partitions: what the server-side assignor gave it, which it
+	// is reconciling Assigned towards. Nil for classic members.
+	Target map[string][]int32
+	// RawMetadata and RawAssignment are a classic member's protocol bytes,
+	// as the broker sent them; nil for consumer-group members.
 	RawMetadata, RawAssignment []byte
 }
 
@@ -131,6 +147,7 @@ func (m GroupMember) AssignedPartitions() []TopicPartition {
 func decodeMember(protocolType string, m kmsg.DescribeGroupsResponseGroupMember) GroupMember {
 	gm := GroupMember{
 		MemberID:      m.MemberID,
+		MemberEpoch:   -1,
 		ClientID:      m.ClientID,
 		ClientHost:    m.ClientHost,
 		RawMetadata:   m.ProtocolMetadata,

@@ -142,7 +142,7 @@ func TestGroupsList(t *testing.T) {
 func TestGroupsDescribe(t *testing.T) {
 	kc := cluster(t)
 	t.Setenv("KAFADMIN_BROKERS", kc.BootstrapServers())
-	out, _, code := run(t, "groups", "describe", "live", "-o", "json")
+	out, _, code := run(t, "groups", "describe", "live", "--members", "-o", "json")
 	var described struct {
 		Groups []struct {
 			Group, State string
@@ -165,8 +165,8 @@ func TestGroupsDescribe(t *testing.T) {
 		len(g.Members[0].Assignment) != 1 || !slices.Equal(g.Members[0].Assignment[0].Partitions, []int32{0, 1, 2}) {
 		t.Fatalf("described %+v", g)
 	}
-	out, _, code = run(t, "groups", "describe", "live")
-	if code != 0 || !strings.Contains(out, "inst-1") || !strings.Contains(out, "orders:0,1,2") {
+	out, _, code = run(t, "groups", "describe", "live", "--members", "--verbose")
+	if code != 0 || !strings.Contains(out, "inst-1") || !strings.Contains(out, "orders(0,1,2)") {
 		t.Fatalf("table:\n%s", out)
 	}
 
@@ -395,7 +395,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"groups", "lag", "--brokers", refused}, 2, "name at least one group, or pass --all"},
 		{[]string{"groups", "lag", "g", "--all", "--brokers", refused}, 2, "give groups or --all, not both"},
 		{[]string{"groups", "lag", "g", "--watch", "0s", "--brokers", refused}, 2, "--watch 0s: want a positive interval"},
-		{[]string{"groups", "describe", "--brokers", refused}, 2, "name at least 1 group"},
+		{[]string{"groups", "describe", "--brokers", refused}, 2, "name at least one group, or pass --all"},
 		{[]string{"groups", "list", "-o", "yaml", "--brokers", refused}, 2, `--output "yaml": want table, json or csv`},
 		{[]string{"groups", "list", "--timeout", "0s", "--brokers", refused}, 2, "--timeout 0s: want a positive duration"},
 		{[]string{"groups", "list", "--brokers", "host:port:9"}, 1, "malformed"},

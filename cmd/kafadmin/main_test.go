@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,6 +25,9 @@ import (
 
 	"github.com/kafadmin/kafadmin/kafkatest"
 )
+
+// update rewrites the golden files and docs/cli.md instead of comparing.
+var update = flag.Bool("update", false, "rewrite the golden files and docs/cli.md")
 
 // bin is the kafadmin binary, built once for the tests that run it as a
 // user does.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -57,16 +58,18 @@ func writeJSON(w io.Writer, v any) {
 // 4180 CSV with a header line for --output csv. A nil cell is unknown or
 // not applicable: "-" in a table, empty in CSV.
 type rows struct {
-	tw *tabwriter.Writer
-	cw *csv.Writer
+	out io.Writer
+	buf bytes.Buffer
+	tw  *tabwriter.Writer
+	cw  *csv.Writer
 }
 
 func (g *globals) rows(header ...string) *rows {
-	r := &rows{}
+	r := &rows{out: g.stdout}
 	if g.output == "csv" {
 		r.cw = csv.NewWriter(g.stdout)
 	} else {
-		r.tw = tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+		r.tw = tabwriter.NewWriter(&r.buf, 0, 4, 2, ' ', 0)
 	}
 	cells := make([]any, len(header))
 	for i, h := range header {
@@ -100,6 +103,10 @@ func (r *rows) flush() {
 		return
 	}
 	r.tw.Flush()
+	for line := range strings.Lines(r.buf.String()) {
+		io.WriteString(r.out, strings.TrimRight(line, " \n")+"\n")
+	}
+	r.buf.Reset()
 }
 
 // orDash is s, or unknown when s is empty.

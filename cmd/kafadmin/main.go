@@ -168,7 +168,7 @@ groups failed; each failure is printed on stderr).`,
 
 // client connects to the cluster the connection settings name.
 func (g *globals) client(ctx context.Context) (*kafadmin.Client, error) {
-	opts, err := g.conn.options()
+	opts, err := g.conn.options(g.stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -71,4 +72,17 @@ func filterCompletions(names, taken []string, prefix string) []cobra.Completion 
 		}
 	}
 	return out
+}
+
+// completeClusters completes --cluster with the config file's clusters.
+func (g *globals) completeClusters(_ *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	path := g.conn.pick("config", "KAFADMIN_CONFIG", setting{}).val
+	if path == "" {
+		path = defaultConfigPath()
+	}
+	cf, err := loadConfig(path)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return filterCompletions(slices.Sorted(maps.Keys(cf.Clusters)), nil, prefix), cobra.ShellCompDirectiveNoFileComp
 }

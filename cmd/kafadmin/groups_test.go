@@ -325,7 +325,11 @@ func TestProgress(t *testing.T) {
 // TestCompletion asks the binary for completions as the shells do.
 func TestCompletion(t *testing.T) {
 	kc := goldenCluster(t)
-	env := []string{"KAFADMIN_BROKERS=" + kc.BootstrapServers()}
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte("clusters:\n  staging: {brokers: [h:1]}\n  prod: {brokers: [h:2]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"KAFADMIN_BROKERS=" + kc.BootstrapServers(), "KAFADMIN_CONFIG=" + cfg}
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -335,6 +339,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"groups", "lag", "--topic", ""}, []string{"orders", "payments"}},
 		{[]string{"groups", "delete-offsets", "g", "--topic", "p"}, []string{"payments"}},
 		{[]string{"groups", "lag", "--sort", ""}, []string{"group", "topic", "lag"}},
+		{[]string{"groups", "list", "--sasl-mechanism", ""}, []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}},
+		{[]string{"groups", "list", "--cluster", ""}, []string{"prod", "staging"}},
 	} {
 		out, _, code := runBin(t, env, "", append([]string{"__complete"}, tc.args...)...)
 		var got []string

@@ -162,6 +162,10 @@ groups failed; each failure is printed on stderr).`,
 	pf.DurationVar(&g.timeout, "timeout", kafadmin.DefaultCallTimeout, "deadline of each call to the cluster; a broker that does not answer a request within a third of it (at most 10s) is given up for another")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table, json or csv")
 
+	root.RegisterFlagCompletionFunc("cluster", g.completeClusters)
+	root.RegisterFlagCompletionFunc("sasl-mechanism", cobra.FixedCompletions([]cobra.Completion{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}, cobra.ShellCompDirectiveNoFileComp))
+	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
+
 	root.AddCommand(newGroupsCmd(g), newDemoCmd(g))
 	return root
 }

@@ -254,12 +254,24 @@ func groupCall(name string, groups []string, send func(context.Context, *cluster
 	}
 }
 
-// DescribeGroups describes groups: state, protocol, and members with their
-// client id, host, subscription and assignment. Groups on different
-// coordinators are described in parallel, one request per coordinator. The
-// result holds every group; those that failed carry their error, and the
-// returned error is then a *CallError naming each. A group that does not
-// exist fails with GROUP_ID_NOT_FOUND.
+// DescribeGroups describes groups: type, state, protocol, and members with
+// their client id, host, subscription and assignment. Groups on different
+// coordinators are described in parallel, and the groups of one coordinator
+// together.
+//
+// Each coordinator is asked first with ConsumerGroupDescribe, as the Java
+// AdminClient does, when it supports the API (Kafka 3.7 and later): KIP-848
+// consumer groups come back with Type "consumer", their group and
+// assignment epochs, the server-side assignor as Protocol, and each member's
+// epoch, rack, subscription, current assignment (Assigned) and target
+// assignment (Target). The groups it does not know as consumer groups
+// (classic groups, and groups that do not exist), or all of them on a
+// broker without the API, are then described with DescribeGroups, with Type
+// "classic" and epochs of -1.
+//
+// The result holds every group; those that failed carry their error, and
+// the returned error is then a *CallError naming each. A group that exists
+// in neither form fails with GROUP_ID_NOT_FOUND.
 func (c *Client) DescribeGroups(ctx context.Context, groups ...string) (map[string]GroupDescription, error) {
 	groups, err := checkGroups(groups)
 	if err != nil {
@@ -274,40 +286,24 @@ func (c *Client) DescribeGroups(ctx context.Context, groups ...string) (map[stri
 }
 
 func (c *Client) describeGroups(ctx context.Context, groups []string) (map[string]GroupDescription, error) {
-	found := newResults[string, GroupDescription](len(groups))
-	failed := run(ctx, c, groupCall("describe groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
-		req := kmsg.NewPtrDescribeGroupsRequest()
-		for _, a := range batch {
-			req.Groups = append(req.Groups, a.Key)
-		}
-		resp, err := b.Request(ctx, req, 0, 6)
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[string]driver.Result, len(batch))
-		for _, g := range resp.(*kmsg.DescribeGroupsResponse).Groups {
-			err := kafkaerr.New(g.ErrorCode, g.ErrorMessage)
-			if errors.Is(err, kerr.GroupIDNotFound) || (err == nil && g.State == "Dead") {
-				out[g.Group] = driver.Result{Outcome: driver.Fail, Err: groupNotFound(g.Group)}
-				continue
-			}
-			res := driver.ForCode(driver.ToGroupCoordinator, err)
-			if res.Outcome == driver.Done {
-				d := GroupDescription{Group: g.Group, Coordinator: b.ID, Type: groupTypeClassic, State: g.State, ProtocolType: g.ProtocolType, Protocol: g.Protocol, GroupEpoch: -1, AssignmentEpoch: -1}
-				for _, m := range g.Members {
-					d.Members = append(d.Members, decodeMember(g.ProtocolType, m))
-				}
-				slices.SortFunc(d.Members, func(a, b GroupMember) int { return strings.Compare(a.MemberID, b.MemberID) })
-				found.set(g.Group, d)
-			}
-			out[g.Group] = res
-		}
-		return out, nil
-	}))
-	for g, ke := range failed {
-		found.m[g] = GroupDescription{Group: g, Coordinator: -1, Err: ke}
+	into := describedGroups{
+		classic:  newResults[string, GroupDescription](len(groups)),
+		consumer: newResults[string, describedConsumerGroup](len(groups)),
 	}
-	return found.m, callError("describe groups", failed)
+	failed := run(ctx, c, groupCall("describe groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+		return describeOn(ctx, b, batch, into)
+	}))
+	out := into.classic.m
+	if len(into.consumer.m) > 0 {
+		names := c.topicNames(ctx, unnamedTopics(into.consumer.m))
+		for g, d := range into.consumer.m {
+			out[g] = consumerGroupDescription(d, names)
+		}
+	}
+	for g, ke := range failed {
+		out[g] = GroupDescription{Group: g, Coordinator: -1, Err: ke}
+	}
+	return out, callError("describe groups", failed)
 }
 
 // DeleteGroupResult is what became of one group in DeleteGroups.

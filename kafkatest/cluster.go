@@ -42,6 +42,8 @@ type Cluster struct {
 	nodes   map[int32]*brokerListener
 	removed map[int32]bool
 	seeder  *kgo.Client
+
+	consumers consumerMembers // JoinConsumerMember's members
 }
 
 // Start starts a cluster on free loopback ports. Close it when done; New does
@@ -127,6 +129,8 @@ func (c *Cluster) Close() {
 	}
 	c.closed = true
 	c.life.Unlock()
+
+	c.consumers.stopAll()
 
 	c.mu.Lock()
 	seeder := c.seeder

@@ -47,5 +47,7 @@
 //
 // CreateTopic, Produce, CommitOffsets and JoinMember put topics, records,
 // committed offsets and (silent, static) group members in place, so a test
-// can start from the state it needs.
+// can start from the state it needs. JoinConsumerMember adds a KIP-848
+// consumer group member, which the cluster keeps heartbeating until
+// LeaveConsumerMember or Close.
 package kafkatest

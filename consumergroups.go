@@ -1,0 +1,279 @@
+package kafadmin
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafadmin/kafadmin/internal/cluster"
+	"github.com/kafadmin/kafadmin/internal/conn"
+	"github.com/kafadmin/kafadmin/internal/driver"
+	"github.com/kafadmin/kafadmin/internal/kafkaerr"
+)
+
+const (
+	// consumerGroupDescribeMax is the newest ConsumerGroupDescribe version
+	// kafadmin reads (v1, Kafka 4.0, adds the member type and regex).
+	consumerGroupDescribeMax = 1
+	// describeGroupsMax is the newest DescribeGroups version kafadmin reads.
+	describeGroupsMax = 6
+	// metadataByIDVersion is the first Metadata version that looks topics
+	// up by id (Kafka 3.1); every broker with ConsumerGroupDescribe has it.
+	metadataByIDVersion = 12
+)
+
+// describedGroups is what one describe groups call has gathered: classic
+// groups described in full, and consumer groups as their coordinator
+// answered, kept until the topic ids of their assignments are named.
+type describedGroups struct {
+	classic  *results[string, GroupDescription]
+	consumer *results[string, describedConsumerGroup]
+}
+
+type describedConsumerGroup struct {
+	coordinator int32
+	group       kmsg.ConsumerGroupDescribeResponseGroup
+}
+
+// describeOn describes a batch of groups on their coordinator b: all of
+// them with ConsumerGroupDescribe when b supports it, then with
+// DescribeGroups those that ConsumerGroupDescribe does not know (classic
+// groups, and groups that exist in neither form) or all of them when b
+// does not support it. The descriptions are kept only when both requests
+// were answered, so that a batch sent again is described afresh.
+func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string], into describedGroups) (map[string]driver.Result, error) {
+	out := make(map[string]driver.Result, len(batch))
+	classic := make([]string, 0, len(batch))
+	for _, a := range batch {
+		classic = append(classic, a.Key)
+	}
+	var consumer map[string]describedConsumerGroup
+	_, err := b.Version(ctx, kmsg.ConsumerGroupDescribe, 0, consumerGroupDescribeMax)
+	var ue *conn.UnsupportedVersionError
+	switch {
+	case err == nil:
+		consumer, classic, err = describeConsumerGroups(ctx, b, classic, out)
+		if err != nil {
+			return nil, err
+		}
+	case !errors.As(err, &ue):
+		return nil, err
+	}
+	var described map[string]GroupDescription
+	if len(classic) > 0 {
+		if described, err = describeClassicGroups(ctx, b, classic, out); err != nil {
+			return nil, err
+		}
+	}
+	for g, d := range consumer {
+		into.consumer.set(g, d)
+	}
+	for g, d := range described {
+		into.classic.set(g, d)
+	}
+	return out, nil
+}
+
+// describeConsumerGroups sends ConsumerGroupDescribe for groups to b. It
+// returns the consumer groups described and the groups to ask DescribeGroups
+// about, and records the outcome of every other group in out.
+func describeConsumerGroups(ctx context.Context, b *cluster.Broker, groups []string, out map[string]driver.Result) (map[string]describedConsumerGroup, []string, error) {
+	req := kmsg.NewPtrConsumerGroupDescribeRequest()
+	req.Groups = groups
+	resp, err := b.Request(ctx, req, 0, consumerGroupDescribeMax)
+	if err != nil {
+		return nil, nil, err
+	}
+	described := make(map[string]describedConsumerGroup)
+	var classic []string
+	for _, g := range resp.(*kmsg.ConsumerGroupDescribeResponse).Groups {
+		if !slices.Contains(groups, g.Group) {
+			continue
+		}
+		err := kafkaerr.New(g.ErrorCode, g.ErrorMessage)
+		switch {
+		case notConsumerGroup(err):
+			classic = append(classic, g.Group)
+			continue
+		case err == nil && g.State == "Dead":
+			out[g.Group] = driver.Result{Outcome: driver.Fail, Err: groupNotFound(g.Group)}
+			continue
+		}
+		res := driver.ForCode(driver.ToGroupCoordinator, err)
+		if res.Outcome == driver.Done {
+			described[g.Group] = describedConsumerGroup{coordinator: b.ID, group: g}
+		}
+		out[g.Group] = res
+	}
+	return described, classic, nil
+}
+
+// notConsumerGroup reports whether a ConsumerGroupDescribe answer for a
+// group means that DescribeGroups must describe it: Kafka answers
+// GROUP_ID_NOT_FOUND ("Group x is not a consumer group") for a classic
+// group as for a missing one, and a broker whose new group coordinator is
+// disabled answers UNSUPPORTED_VERSION.
+func notConsumerGroup(err error) bool {
+	return errors.Is(err, kerr.GroupIDNotFound) || errors.Is(err, kerr.UnsupportedVersion)
+}
+
+// describeClassicGroups sends DescribeGroups for groups to b, records each
+// group's outcome in out and returns the groups described.
+func describeClassicGroups(ctx context.Context, b *cluster.Broker, groups []string, out map[string]driver.Result) (map[string]GroupDescription, error) {
+	req := kmsg.NewPtrDescribeGroupsRequest()
+	req.Groups = groups
+	resp, err := b.Request(ctx, req, 0, describeGroupsMax)
+	if err != nil {
+		return nil, err
+	}
+	described := make(map[string]GroupDescription)
+	for _, g := range resp.(*kmsg.DescribeGroupsResponse).Groups {
+		if !slices.Contains(groups, g.Group) {
+			continue
+		}
+		err := kafkaerr.New(g.ErrorCode, g.ErrorMessage)
+		if errors.Is(err, kerr.GroupIDNotFound) || (err == nil && g.State == "Dead") {
+			out[g.Group] = driver.Result{Outcome: driver.Fail, Err: groupNotFound(g.Group)}
+			continue
+		}
+		res := driver.ForCode(driver.ToGroupCoordinator, err)
+		if res.Outcome == driver.Done {
+			d := GroupDescription{
+				Group: g.Group, Coordinator: b.ID, Type: groupTypeClassic, State: g.State,
+				ProtocolType: g.ProtocolType, Protocol: g.Protocol, GroupEpoch: -1, AssignmentEpoch: -1,
+			}
+			for _, m := range g.Members {
+				d.Members = append(d.Members, decodeMember(g.ProtocolType, m))
+			}
+			sortMembers(d.Members)
+			described[g.Group] = d
+		}
+		out[g.Group] = res
+	}
+	return described, nil
+}
+
+func sortMembers(ms []GroupMember) {
+	slices.SortFunc(ms, func(a, b GroupMember) int { return strings.Compare(a.MemberID, b.MemberID) })
+}
+
+// unnamedTopics lists the topic ids that consumer groups' assignments carry
+// without a name (brokers fill the names in, but need not).
+func unnamedTopics(groups map[string]describedConsumerGroup) [][16]byte {
+	var ids [][16]byte
+	add := func(a kmsg.Assignment) {
+		for _, tp := range a.TopicPartitions {
+			if tp.Topic == "" && !slices.Contains(ids, tp.TopicID) {
+				ids = append(ids, tp.TopicID)
+			}
+		}
+	}
+	for _, d := range groups {
+		for _, m := range d.group.Members {
+			add(m.Assignment)
+			add(m.TargetAssignment)
+		}
+	}
+	return ids
+}
+
+// topicNames looks topic ids up in metadata, from any broker, retrying
+// until the deadline. Ids it cannot name (a deleted topic, a broker older
+// than Metadata v12) are left out.
+func (c *Client) topicNames(ctx context.Context, ids [][16]byte) map[[16]byte]string {
+	names := make(map[[16]byte]string, len(ids))
+	if len(ids) == 0 {
+		return names
+	}
+	const key = "topic ids"
+	run(ctx, c, driver.Call[string]{
+		Name:     "describe groups",
+		Keys:     []string{key},
+		Route:    func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
+		Describe: func(string) string { return "the names of the assigned topic ids" },
+		Send: func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
+			req := kmsg.NewPtrMetadataRequest()
+			req.AllowAutoTopicCreation = false
+			for _, id := range ids {
+				t := kmsg.NewMetadataRequestTopic()
+				t.TopicID = id
+				req.Topics = append(req.Topics, t)
+			}
+			resp, err := b.Request(ctx, req, metadataByIDVersion, metadataByIDVersion)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range resp.(*kmsg.MetadataResponse).Topics {
+				if t.Topic != nil && *t.Topic != "" {
+					names[t.TopicID] = *t.Topic
+				}
+			}
+			return map[string]driver.Result{key: {Outcome: driver.Done}}, nil
+		},
+	})
+	return names
+}
+
+// consumerGroupDescription turns a ConsumerGroupDescribe answer into a
+// GroupDescription, naming topics by names, else by their hex id.
+func consumerGroupDescription(d describedConsumerGroup, names map[[16]byte]string) GroupDescription {
+	g := d.group
+	out := GroupDescription{
+		Group:           g.Group,
+		Coordinator:     d.coordinator,
+		Type:            groupTypeConsumer,
+		State:           g.State,
+		ProtocolType:    "consumer",
+		Protocol:        g.AssignorName,
+		GroupEpoch:      g.Epoch,
+		AssignmentEpoch: g.AssignmentEpoch,
+	}
+	for _, m := range g.Members {
+		gm := GroupMember{
+			MemberID:    m.MemberID,
+			ClientID:    m.ClientID,
+			ClientHost:  m.ClientHost,
+			MemberEpoch: m.MemberEpoch,
+			Topics:      slices.Sorted(slices.Values(m.SubscribedTopics)),
+			Assigned:    assignmentMap(m.Assignment, names),
+			Target:      assignmentMap(m.TargetAssignment, names),
+		}
+		if m.InstanceID != nil {
+			gm.InstanceID = *m.InstanceID
+		}
+		if m.RackID != nil {
+			gm.RackID = *m.RackID
+		}
+		if m.SubscribedTopicRegex != nil {
+			gm.SubscribedRegex = *m.SubscribedTopicRegex
+		}
+		out.Members = append(out.Members, gm)
+	}
+	sortMembers(out.Members)
+	return out
+}
+
+// assignmentMap turns a KIP-848 assignment into topic -> sorted partitions.
+func assignmentMap(a kmsg.Assignment, names map[[16]byte]string) map[string][]int32 {
+	out := make(map[string][]int32, len(a.TopicPartitions))
+	for _, tp := range a.TopicPartitions {
+		name := tp.Topic
+		if name == "" {
+			name = names[tp.TopicID]
+		}
+		if name == "" {
+			name = hex.EncodeToString(tp.TopicID[:])
+		}
+		out[name] = append(out[name], tp.Partitions...)
+	}
+	for t, ps := range out {
+		slices.Sort(ps)
+		out[t] = slices.Compact(ps)
+	}
+	return out
+}

@@ -398,3 +398,107 @@ func TestCommandsThroughCoordinatorRestart(t *testing.T) {
 		t.Fatal("delete-offsets through a restart did not delete payments/1")
 	}
 }
+
+// TestDescribeConsumerGroup describes a KIP-848 consumer group through the
+// binary: member epochs, current and target assignments, the group's
+// epochs and the server-side assignor.
+func TestDescribeConsumerGroup(t *testing.T) {
+	kc := goldenCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, m := range []kafkatest.ConsumerMember{
+		{Group: "kip848", InstanceID: "c-1", ClientID: "app848", Topics: []string{"orders", "payments"}, Assignor: "range"},
+		{Group: "kip848", InstanceID: "c-2", ClientID: "app848", Topics: []string{"orders", "payments"}, Assignor: "range"},
+	} {
+		if _, err := kc.JoinConsumerMember(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := waitAssigned(ctx, kc, "kip848", 5); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"KAFADMIN_BROKERS=" + kc.BootstrapServers()}
+	out, errOut, code := runBin(t, env, "", "groups", "describe", "kip848", "--members", "-o", "json")
+	var described struct {
+		Groups []struct {
+			Type, State, Protocol string
+			GroupEpoch            *int32 `json:"group_epoch"`
+			AssignmentEpoch       *int32 `json:"assignment_epoch"`
+			Members               []struct {
+				InstanceID       string `json:"instance_id"`
+				MemberEpoch      *int32 `json:"member_epoch"`
+				Assignment       []jsonAssignment
+				TargetAssignment []jsonAssignment `json:"target_assignment"`
+			}
+		}
+	}
+	if code != 0 || errOut != "" || json.Unmarshal([]byte(out), &described) != nil || len(described.Groups) != 1 {
+		t.Fatalf("exit %d, stderr %q, stdout %s", code, errOut, out)
+	}
+	d := described.Groups[0]
+	partitions := 0
+	for _, m := range d.Members {
+		if m.MemberEpoch == nil || d.GroupEpoch == nil || d.AssignmentEpoch == nil || *m.MemberEpoch != *d.GroupEpoch || *d.AssignmentEpoch != *d.GroupEpoch || fmt.Sprint(m.Assignment) != fmt.Sprint(m.TargetAssignment) {
+			t.Fatalf("member %+v of %+v", m, d)
+		}
+		for _, a := range m.Assignment {
+			partitions += len(a.Partitions)
+		}
+	}
+	if d.Type != "consumer" || d.State != "Stable" || d.Protocol != "range" || len(d.Members) != 2 || partitions != 5 {
+		t.Fatalf("described %+v: %s", d, out)
+	}
+
+	// The tables show the epochs; epochs and assignments depend on the
+	// join order, so the table is checked by its cells, not a golden file.
+	out, errOut, code = runBin(t, env, "", "groups", "describe", "kip848", "--members", "--verbose")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	epoch := fmt.Sprint(*d.GroupEpoch)
+	if code != 0 || errOut != "" || len(lines) != 3 {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) != 10 || f[0] != "kip848" || f[4] != "app848" || f[6] != epoch || f[8] != epoch || f[7] != f[9] || !strings.Contains(f[7], "(") {
+			t.Fatalf("row %q of:\n%s", l, out)
+		}
+	}
+	out, _, code = runBin(t, env, "", "groups", "describe", "kip848", "--state", "--verbose")
+	f := strings.Fields(strings.Split(strings.TrimSpace(out), "\n")[1])
+	if code != 0 || len(f) != 9 || f[3] != "range" || f[4] != "Stable" || f[5] != "2" || f[6] != "consumer" || f[7] != epoch || f[8] != epoch {
+		t.Fatalf("state view:\n%s", out)
+	}
+	out, _, code = runBin(t, env, "", "groups", "list", "--type", "consumer")
+	if code != 0 || !strings.Contains(out, "kip848") || strings.Contains(out, "live") {
+		t.Fatalf("list --type consumer:\n%s", out)
+	}
+}
+
+// waitAssigned waits until a consumer group's members hold n partitions in
+// all, at the group's epoch.
+func waitAssigned(ctx context.Context, kc *kafkatest.Cluster, group string, n int) error {
+	cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(kc.BootstrapServers()))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	for {
+		described, err := cl.DescribeGroups(ctx, group)
+		if err != nil {
+			return err
+		}
+		d, held, settled := described[group], 0, true
+		for _, m := range d.Members {
+			held += len(m.AssignedPartitions())
+			settled = settled && m.MemberEpoch == d.AssignmentEpoch
+		}
+		if held == n && settled && d.State == "Stable" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("group %q holds %d partitions, want %d: %w", group, held, n, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

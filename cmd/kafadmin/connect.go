@@ -29,6 +29,11 @@ type connection struct {
 	saslMechanism, saslUser, saslPasswordFile string
 
 	warned bool // about skipping certificate verification
+	// fromCluster is set once a cluster of the config file is in use: its
+	// settings are then overridden by flags only, never by environment
+	// variables, so that a variable exported for another cluster cannot
+	// send this cluster's credentials elsewhere, or another password here.
+	fromCluster bool
 }
 
 func (c *connection) addFlags(pf *pflag.FlagSet) {
@@ -102,7 +107,7 @@ func (c *connection) pick(flag, env string, file setting) setting {
 			return setting{val: f.Value.String(), from: fromFlag, name: "--" + flag, bool: f.Value.Type() == "bool"}
 		}
 	}
-	if env != "" {
+	if env != "" && !c.fromCluster {
 		if v := os.Getenv(env); v != "" {
 			return setting{val: v, from: fromEnv, name: env}
 		}
@@ -122,8 +127,9 @@ func (c *connection) options(stderr io.Writer) ([]kafadmin.Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !brokers.set() {
-		brokers = file["brokers"]
+	if file != nil {
+		c.fromCluster = true
+		brokers = c.pick("brokers", "", file["brokers"])
 	}
 	if strings.TrimSpace(brokers.val) == "" {
 		if where, ok := file["cluster"]; ok {
@@ -159,6 +165,11 @@ func fileSettings(brokers, cluster, path setting) (map[string]setting, error) {
 	explicit := path.set()
 	if !explicit {
 		path = setting{val: defaultConfigPath(), from: fromFile, name: "the config file"}
+	}
+	if cluster.from == fromEnv && brokers.from == fromFlag {
+		// --brokers names other brokers than the cluster's: a cluster
+		// the environment selects is not used with them.
+		cluster = setting{}
 	}
 	if !cluster.set() && !explicit && brokers.set() {
 		return nil, nil
@@ -353,12 +364,19 @@ func pathErr(err error) error {
 // sasl resolves the SASL settings: nil when there is no mechanism. The
 // password comes from --sasl-password-file, else KAFADMIN_SASL_PASSWORD,
 // else KAFADMIN_SASL_PASSWORD_FILE, else the config file's
-// sasl.password_file. It is never part of an error.
+// sasl.password_file; for a cluster of the config file, its password_file
+// comes before KAFADMIN_SASL_PASSWORD, and KAFADMIN_SASL_PASSWORD_FILE is
+// not read. It is never part of an error.
 func (c *connection) sasl(file map[string]setting) (kafadmin.Option, error) {
 	mech := c.pick("sasl-mechanism", "KAFADMIN_SASL_MECHANISM", file["sasl-mechanism"])
 	user := c.pick("sasl-user", "KAFADMIN_SASL_USER", file["sasl-user"])
 	pwFile := c.pick("sasl-password-file", "KAFADMIN_SASL_PASSWORD_FILE", file["sasl-password-file"])
 	envPassword := os.Getenv("KAFADMIN_SASL_PASSWORD")
+	if c.fromCluster && file["sasl-password-file"].set() {
+		// The cluster names its password file: a password in the
+		// environment may be another cluster's.
+		envPassword = ""
+	}
 
 	if !mech.set() {
 		// A password in the environment alone is not an error: it may be

@@ -300,11 +300,17 @@ clusters:
 	// Brokers given: the default cluster does not apply.
 	connOK(t, env, "plain-g", "--brokers", plain.BootstrapServers())
 	connOK(t, append(env, "KAFADMIN_BROKERS="+plain.BootstrapServers()), "plain-g")
-	// Flags and the environment override the named cluster's settings.
+	// Flags override the named cluster's settings; the environment does
+	// not, so that variables exported for another cluster never mix with
+	// this one's credentials.
 	connOK(t, env, "secure-g", "--cluster", "stale", "--brokers", secure.BootstrapServers())
-	connOK(t, append(env, "KAFADMIN_BROKERS="+secure.BootstrapServers()), "secure-g", "--cluster", "stale")
-	connOK(t, append(env, "KAFADMIN_SASL_PASSWORD="+connOpsPassword), "secure-g", "--cluster", "secure", "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "ops")
-	connOK(t, append(env, "KAFADMIN_SASL_MECHANISM=SCRAM-SHA-256", "KAFADMIN_SASL_USER=ops", "KAFADMIN_SASL_PASSWORD_FILE="+opsFile), "secure-g")
+	connFail(t, append(env, "KAFADMIN_BROKERS="+secure.BootstrapServers()), 1, []string{"cannot reach the cluster"}, "--cluster", "stale")
+	connOK(t, env, "secure-g", "--cluster", "secure", "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "ops", "--sasl-password-file", opsFile)
+	connOK(t, append(env, "KAFADMIN_SASL_MECHANISM=PLAIN", "KAFADMIN_SASL_USER=nobody", "KAFADMIN_SASL_PASSWORD="+connWrongPassword, "KAFADMIN_TLS_SERVER_NAME=elsewhere"), "secure-g")
+	connOK(t, append(env, "KAFADMIN_SASL_PASSWORD="+connWrongPassword), "secure-g", "--cluster", "secure")
+	// A cluster selected by the environment is not used with --brokers:
+	// its TLS and SASL settings would go to other brokers.
+	connOK(t, append(env, "KAFADMIN_CLUSTER=secure"), "plain-g", "--brokers", plain.BootstrapServers())
 	connFail(t, env, 1, []string{"credentials"}, "--cluster", "secure", "--sasl-user", "ops")
 	connFail(t, env, 1, []string{"cannot reach the cluster"}, "--cluster", "secure", "--tls=false")
 	// An empty flag clears the file's setting: no SASL, which this

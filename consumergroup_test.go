@@ -8,6 +8,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +162,7 @@ func TestDescribeConsumerGroupNamesTopics(t *testing.T) {
 	ordersID := kc.Kfake().TopicInfo("orders").TopicID
 	unknownID := [16]byte{0xde, 0xad, 0xbe, 0xef, 15: 1}
 	kc.Kfake().ControlKey(int16(kmsg.ConsumerGroupDescribe), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		kc.Kfake().KeepControl()
 		req := kreq.(*kmsg.ConsumerGroupDescribeRequest)
 		resp := req.ResponseKind().(*kmsg.ConsumerGroupDescribeResponse)
 		for _, group := range req.Groups {
@@ -214,6 +216,22 @@ func TestDescribeConsumerGroupNamesTopics(t *testing.T) {
 	}
 	if got := m.AssignedPartitions(); len(got) != 3 {
 		t.Fatalf("AssignedPartitions = %v, want 3", got)
+	}
+
+	// When the topic ids cannot be named before the deadline, the group
+	// fails, rather than reporting partitions under ids.
+	kc.Kfake().ControlKey(int16(kmsg.Metadata), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		kc.Kfake().KeepControl()
+		if kreq.GetVersion() < 12 || len(kreq.(*kmsg.MetadataRequest).Topics) == 0 || kreq.(*kmsg.MetadataRequest).Topics[0].Topic != nil {
+			return nil, nil, false
+		}
+		return nil, errors.New("dropped"), true
+	})
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	d, err = cl.DescribeGroups(short, "crafted")
+	if err == nil || !strings.Contains(err.Error(), "naming the topics of its assignment") || d["crafted"].Err == nil || len(d["crafted"].Members) != 0 {
+		t.Fatalf("topic ids not nameable: %+v, %v; want the group to fail", d["crafted"], err)
 	}
 }
 

@@ -183,15 +183,15 @@ func unnamedTopics(groups map[string]describedConsumerGroup) [][16]byte {
 }
 
 // topicNames looks topic ids up in metadata, from any broker, retrying
-// until the deadline. Ids it cannot name (a deleted topic, a broker older
-// than Metadata v12) are left out.
-func (c *Client) topicNames(ctx context.Context, ids [][16]byte) map[[16]byte]string {
+// until the deadline. Ids the answer does not name (a deleted topic) are
+// left out; the error is the look-up's, when no answer came.
+func (c *Client) topicNames(ctx context.Context, ids [][16]byte) (map[[16]byte]string, error) {
 	names := make(map[[16]byte]string, len(ids))
 	if len(ids) == 0 {
-		return names
+		return names, nil
 	}
 	const key = "topic ids"
-	run(ctx, c, driver.Call[string]{
+	failed := run(ctx, c, driver.Call[string]{
 		Name:     "describe groups",
 		Keys:     []string{key},
 		Route:    func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
@@ -216,7 +216,10 @@ func (c *Client) topicNames(ctx context.Context, ids [][16]byte) map[[16]byte]st
 			return map[string]driver.Result{key: {Outcome: driver.Done}}, nil
 		},
 	})
-	return names
+	if ke := failed[key]; ke != nil {
+		return names, ke
+	}
+	return names, nil
 }
 
 // consumerGroupDescription turns a ConsumerGroupDescribe answer into a

@@ -295,8 +295,18 @@ func (c *Client) describeGroups(ctx context.Context, groups []string) (map[strin
 	}))
 	out := into.classic.m
 	if len(into.consumer.m) > 0 {
-		names := c.topicNames(ctx, unnamedTopics(into.consumer.m))
+		names, namesErr := c.topicNames(ctx, unnamedTopics(into.consumer.m))
 		for g, d := range into.consumer.m {
+			if namesErr != nil && len(unnamedTopics(map[string]describedConsumerGroup{g: d})) > 0 {
+				// Without the names, its partitions would be reported
+				// under topic ids, apart from its commits.
+				if failed == nil {
+					failed = make(map[string]*KeyError)
+				}
+				failed[g] = &KeyError{Op: "describe groups", Key: describeGroup(g), Broker: d.coordinator, Attempts: 1,
+					Err: fmt.Errorf("naming the topics of its assignment: %w", namesErr)}
+				continue
+			}
 			out[g] = consumerGroupDescription(d, names)
 		}
 	}

@@ -44,6 +44,24 @@ type ListedGroup struct {
 	Coordinator  int32  // the broker that reported it
 }
 
+// Validate reports a state or type that ListGroups would refuse, without
+// asking the cluster.
+func (f GroupFilter) Validate() error {
+	_, _, err := f.canonical()
+	return err
+}
+
+// canonical spells the filter's states and types as brokers do.
+func (f GroupFilter) canonical() (states, types []string, err error) {
+	if states, err = canonical(f.States, groupStates, "state"); err != nil {
+		return nil, nil, err
+	}
+	if types, err = canonical(f.Types, groupTypes, "type"); err != nil {
+		return nil, nil, err
+	}
+	return states, types, nil
+}
+
 func canonical(in []string, known []string, what string) ([]string, error) {
 	out := make([]string, 0, len(in))
 	for _, s := range in {
@@ -66,11 +84,7 @@ func canonical(in []string, known []string, what string) ([]string, error) {
 // left the cluster during the call is skipped: its groups moved to the
 // others.
 func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGroup, error) {
-	states, err := canonical(filter.States, groupStates, "state")
-	if err != nil {
-		return nil, fmt.Errorf("list groups: %w", err)
-	}
-	types, err := canonical(filter.Types, groupTypes, "type")
+	states, types, err := filter.canonical()
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}

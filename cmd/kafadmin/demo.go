@@ -21,7 +21,7 @@ second with one long-lived client while it injects, announcing each: a reset
 of the coordinator's connections, a coordinator move, a coordinator restart,
 an error-code burst and a rolling restart of every broker. It ends with a
 summary and exits non-zero if any call failed or returned a wrong lag.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Out = g.stdout
 			_, err := demo.Run(cmd.Context(), cfg)

@@ -302,6 +302,9 @@ func printDescribed(g *globals, asked []string, described map[string]kafadmin.Gr
 	r := g.rows(header...)
 	for _, k := range keys {
 		d := described[k]
+		if d.Err == nil && len(d.Members) == 0 && g.std.errTerminal {
+			fmt.Fprintf(g.stderr, "Consumer group %q has no active members.\n", d.Group)
+		}
 		for _, m := range d.Members {
 			cells := []any{d.Group, m.MemberID, orDash(m.InstanceID), m.ClientHost, m.ClientID, len(m.AssignedPartitions())}
 			if verbose {

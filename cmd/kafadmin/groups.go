@@ -20,11 +20,14 @@ func newGroupsCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(newGroupsListCmd(g), newGroupsDescribeCmd(g), newGroupsOffsetsCmd(g), newGroupsLagCmd(g), newGroupsResetOffsetsCmd(g),
 		newGroupsDeleteCmd(g), newGroupsDeleteOffsetsCmd(g), newGroupsRemoveMembersCmd(g))
-	return cmd
+	return parentOf(cmd)
 }
 
 func newGroupsListCmd(g *globals) *cobra.Command {
-	var filter kafadmin.GroupFilter
+	var (
+		filter kafadmin.GroupFilter
+		quiet  bool
+	)
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the cluster's groups",
@@ -34,9 +37,15 @@ consumer, KIP-848), protocol type and coordinator.
 
 --state and --type filter (any case; several values separated by commas);
 on brokers too old to filter (before Kafka 2.6 for states, 3.8 for types)
-the command fails rather than list unfiltered groups.`,
-		Args: cobra.NoArgs,
+the command fails rather than list unfiltered groups.
+
+--quiet prints only the group ids, one per line, as kafka-consumer-groups.sh
+--list does, for xargs and loops.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := filter.Validate(); err != nil {
+				return usageError{err}
+			}
 			return g.withClient(cmd, func(ctx context.Context, cl *kafadmin.Client) error {
 				groups, err := cl.ListGroups(ctx, filter)
 				if groups == nil {
@@ -44,13 +53,20 @@ the command fails rather than list unfiltered groups.`,
 				}
 				// Groups some broker did not answer for are missing:
 				// the failures are printed, and the exit code is 3.
-				printListedGroups(g, groups)
+				if quiet {
+					for _, lg := range groups {
+						fmt.Fprintln(g.stdout, lg.Group)
+					}
+				} else {
+					printListedGroups(g, groups)
+				}
 				return partial(err, len(groups))
 			})
 		},
 	}
 	cmd.Flags().StringSliceVar(&filter.States, "state", nil, "only groups in these states, e.g. Stable,Empty")
 	cmd.Flags().StringSliceVar(&filter.Types, "type", nil, "only groups of these types: classic, consumer, share, streams")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the group ids, one per line")
 	return cmd
 }
 
@@ -58,7 +74,7 @@ func newGroupsOffsetsCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:               "offsets GROUP...",
 		Short:             "Show groups' committed offsets",
-		Args:              minArgs(1, "group"),
+		Args:              groupNames,
 		ValidArgsFunction: g.completeGroups,
 		RunE: func(cmd *cobra.Command, groups []string) error {
 			return g.withClient(cmd, func(ctx context.Context, cl *kafadmin.Client) error {
@@ -115,7 +131,7 @@ On a terminal the command asks to confirm; off a terminal (a script, a
 pipe) it needs --yes. A group whose deletion was retried after a lost
 answer, and was gone by then, is reported "deleted (on retry)": the first
 attempt most likely deleted it.`,
-		Args:              minArgs(1, "group"),
+		Args:              groupNames,
 		ValidArgsFunction: g.completeGroups,
 		RunE: func(cmd *cobra.Command, groups []string) error {
 			groups = unique(groups)
@@ -240,13 +256,6 @@ is deleted. Deleting an offset that was never committed succeeds.`,
 	return cmd
 }
 
-// exactGroup takes exactly one group argument.
-func exactGroup(_ *cobra.Command, args []string) error {
-	if len(args) != 1 {
-		return usagef("name exactly one group (got %d arguments)", len(args))
-	}
-	return nil
-}
 
 func perPartitionByName(m map[kafadmin.TopicPartition]error) map[string]error {
 	out := make(map[string]error, len(m))

@@ -74,7 +74,7 @@ that fails prints its error on stderr and the watch goes on. With
 			}
 			defer cl.Close()
 			if watch == 0 {
-				return lagOnce(cmd.Context(), g, cl, groups, view)
+				return lagOnce(cmd.Context(), g, cl, groups, view, false)
 			}
 			watchLag(cmd.Context(), g, cl, groups, view, watch)
 			return nil
@@ -92,8 +92,8 @@ that fails prints its error on stderr and the watch goes on. With
 }
 
 // lagOnce prints the lag of groups, or of every consumer group when none
-// are named.
-func lagOnce(ctx context.Context, g *globals, cl *kafadmin.Client, groups []string, view lagView) error {
+// are named. An iteration of a watch that was interrupted prints nothing.
+func lagOnce(ctx context.Context, g *globals, cl *kafadmin.Client, groups []string, view lagView, watching bool) error {
 	if len(groups) == 0 {
 		var err error
 		if groups, err = consumerGroups(ctx, g, cl); err != nil {
@@ -103,6 +103,9 @@ func lagOnce(ctx context.Context, g *globals, cl *kafadmin.Client, groups []stri
 	lags, err := inChunks(ctx, g, "lag", groups, func(ctx context.Context, chunk []string) (map[string]kafadmin.GroupLag, error) {
 		return cl.Lag(ctx, chunk...)
 	})
+	if watching && ctx.Err() != nil {
+		return nil // interrupted: the sample is incomplete
+	}
 	if lags != nil {
 		printLag(g, time.Now(), view.apply(lags), view.sort)
 	}
@@ -115,7 +118,7 @@ func watchLag(ctx context.Context, g *globals, cl *kafadmin.Client, groups []str
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		err := lagOnce(ctx, g, cl, groups, view)
+		err := lagOnce(ctx, g, cl, groups, view, true)
 		if ctx.Err() != nil {
 			return
 		}
@@ -200,38 +203,37 @@ func printLag(g *globals, at time.Time, lags []kafadmin.GroupLag, sortBy string)
 		printLagJSON(g, at, lags)
 		return
 	}
+	// A group that failed before any partition was known is only an error,
+	// on stderr: a TOTAL row would read as no lag.
+	shown := slices.DeleteFunc(slices.Clone(lags), func(gl kafadmin.GroupLag) bool { return gl.Err != nil && len(gl.Partitions) == 0 })
+	csv := g.output == "csv"
 	r := g.rows("GROUP", "TOPIC", "PARTITION", "COMMITTED", "LOG-START", "LOG-END", "LAG", "CLIENT-ID", "HOST")
 	partition := func(group string, p kafadmin.PartitionLag) {
 		r.add(group, p.Topic, p.Partition, num(p.Committed), num(p.LogStart), num(p.LogEnd), num(p.Lag), orDash(p.ClientID), orDash(p.ClientHost))
 	}
-	csv := g.output == "csv"
 	topicTotalRow := func(t topicTotal) { r.add(t.group, t.topic, "TOTAL", "", "", "", t.lag, "", "") }
 	groupTotalRow := func(gl kafadmin.GroupLag) { r.add(gl.Group, "TOTAL", "", "", "", "", gl.TotalLag, "", "") }
+	defer r.flush()
 
-	if sortBy == "group" || csv {
-		for _, gl := range lags {
-			if gl.Err != nil && len(gl.Partitions) == 0 {
-				continue
-			}
+	if sortBy == "group" && !csv {
+		// Each topic's total after its partitions, each group's after
+		// its topics.
+		for _, gl := range shown {
 			for i, p := range gl.Partitions {
 				partition(gl.Group, p)
-				last := i == len(gl.Partitions)-1 || gl.Partitions[i+1].Topic != p.Topic
-				if last && !csv && sortBy == "group" {
+				if i == len(gl.Partitions)-1 || gl.Partitions[i+1].Topic != p.Topic {
 					topicTotalRow(topicTotal{gl.Group, p.Topic, gl.TopicLag[p.Topic]})
 				}
 			}
-			if !csv && sortBy == "group" {
-				groupTotalRow(gl)
-			}
+			groupTotalRow(gl)
 		}
-		r.flush()
 		return
 	}
 	var (
 		all    []lagRow
 		totals []topicTotal
 	)
-	for _, gl := range lags {
+	for _, gl := range shown {
 		for _, p := range gl.Partitions {
 			all = append(all, lagRow{gl.Group, p})
 		}
@@ -239,29 +241,36 @@ func printLag(g *globals, at time.Time, lags []kafadmin.GroupLag, sortBy string)
 			totals = append(totals, topicTotal{gl.Group, t, l})
 		}
 	}
-	if sortBy == "topic" {
+	switch sortBy {
+	case "topic":
 		slices.SortStableFunc(all, func(a, b lagRow) int {
 			return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition), strings.Compare(a.group, b.group))
 		})
 		slices.SortFunc(totals, func(a, b topicTotal) int {
 			return cmp.Or(strings.Compare(a.topic, b.topic), strings.Compare(a.group, b.group))
 		})
-	} else {
+	case "lag":
 		slices.SortStableFunc(all, func(a, b lagRow) int { return cmp.Compare(b.Lag, a.Lag) })
 		slices.SortFunc(totals, func(a, b topicTotal) int {
 			return cmp.Or(cmp.Compare(b.lag, a.lag), strings.Compare(a.group, b.group), strings.Compare(a.topic, b.topic))
+		})
+	default:
+		slices.SortFunc(totals, func(a, b topicTotal) int {
+			return cmp.Or(strings.Compare(a.group, b.group), strings.Compare(a.topic, b.topic))
 		})
 	}
 	for _, row := range all {
 		partition(row.group, row.PartitionLag)
 	}
+	if csv {
+		return
+	}
 	for _, t := range totals {
 		topicTotalRow(t)
 	}
-	for _, gl := range lags {
+	for _, gl := range shown {
 		groupTotalRow(gl)
 	}
-	r.flush()
 }
 
 // The JSON shapes are an interface: scripts parse them. Add fields, never

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -99,7 +100,7 @@ func execute(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.err, "kafadmin: %v\n", err)
 		fmt.Fprintln(std.err, "Run 'kafadmin --help' for usage.")
 		return exitUsage
-	case errors.As(err, &ce) && len(ce.Errors) > 1:
+	case bareCallError(err, &ce) && len(ce.Errors) > 1:
 		// One line per failure, so that a script can read them.
 		for _, ke := range ce.Errors {
 			fmt.Fprintf(std.err, "kafadmin: %v\n", ke)
@@ -111,6 +112,18 @@ func execute(ctx context.Context, args []string, std stdio) int {
 		return exitPartial
 	}
 	return exitError
+}
+
+// bareCallError finds a *kafadmin.CallError that is err itself, or the
+// error of a partialError: one that no other error wraps with context.
+func bareCallError(err error, ce **kafadmin.CallError) bool {
+	var pe partialError
+	if errors.As(err, &pe) {
+		err = pe.err
+	}
+	c, ok := err.(*kafadmin.CallError)
+	*ce = c
+	return ok
 }
 
 type eofReader struct{}
@@ -167,7 +180,7 @@ groups failed; each failure is printed on stderr).`,
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(newGroupsCmd(g), newDemoCmd(g))
-	return root
+	return parentOf(root)
 }
 
 // client connects to the cluster the connection settings name.
@@ -207,12 +220,54 @@ func (g *globals) call(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithTimeout(ctx, g.timeout)
 }
 
-// minArgs makes a missing argument a usage error.
-func minArgs(n int, what string) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
-		if len(args) < n {
-			return usagef("name at least %d %s", n, what)
-		}
-		return nil
+// groupNames takes one or more group ids, none empty.
+func groupNames(_ *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usagef("name at least one group")
 	}
+	return checkGroupIDs(args)
+}
+
+// exactGroup takes exactly one group id.
+func exactGroup(_ *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usagef("name exactly one group (got %d arguments)", len(args))
+	}
+	return checkGroupIDs(args)
+}
+
+func checkGroupIDs(groups []string) error {
+	for i, g := range groups {
+		if strings.TrimSpace(g) == "" {
+			return usagef("group argument %d is empty: group ids are not empty", i+1)
+		}
+	}
+	return nil
+}
+
+// noArgs refuses arguments, as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%q takes no arguments (got %q)", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+// parentOf makes cmd a command that only holds subcommands: alone it shows
+// its help; an argument that is no subcommand is a usage error, with the
+// subcommands it may have meant.
+func parentOf(cmd *cobra.Command) *cobra.Command {
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf(": did you mean %s?", strings.Join(s, " or "))
+		}
+		return usageError{errors.New(msg)}
+	}
+	cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	return cmd
 }

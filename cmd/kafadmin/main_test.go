@@ -404,7 +404,16 @@ func TestBadInput(t *testing.T) {
 		{[]string{"groups", "list", "--timeout", "0s", "--brokers", refused}, 2, "--timeout 0s: want a positive duration"},
 		{[]string{"groups", "list", "--brokers", "host:port:9"}, 1, "malformed"},
 		{[]string{"groups", "list", "--brokers", refused, "--timeout", "2s"}, 1, "cannot reach the cluster"},
-		{[]string{"groups", "list", "--state", "Sleepy", "--brokers", kc.Addr(1)}, 1, `unknown group state "Sleepy"`},
+		{[]string{"groups", "list", "--state", "Sleepy", "--brokers", refused}, 2, `unknown group state "Sleepy"`},
+		{[]string{"groups", "list", "--type", "old", "--brokers", refused}, 2, `unknown group type "old"`},
+		{[]string{"groups", "list", "extra", "--brokers", refused}, 2, `"kafadmin groups list" takes no arguments (got "extra")`},
+		{[]string{"groups", "delte", "g", "--brokers", refused}, 2, `unknown command "delte" for "kafadmin groups": did you mean delete?`},
+		{[]string{"lsit", "--brokers", refused}, 2, `unknown command "lsit" for "kafadmin"`},
+		{[]string{"groups", "describe", "g", "", "--brokers", refused}, 2, "group argument 2 is empty"},
+		{[]string{"groups", "delete", "", "--yes", "--brokers", refused}, 2, "group argument 1 is empty"},
+		{[]string{"groups", "offsets", " ", "--brokers", refused}, 2, "group argument 1 is empty"},
+		{[]string{"groups", "lag", "", "--brokers", refused}, 2, "group argument 1 is empty"},
+		{[]string{"groups", "remove-members", "", "--instance-id", "i", "--brokers", refused}, 2, "group argument 1 is empty"},
 	} {
 		start := time.Now()
 		_, errOut, code := run(t, tc.args...)

@@ -22,6 +22,9 @@ const progressChunk = 100
 // than progress could show. The failures of every chunk are merged into
 // one *kafadmin.CallError.
 func inChunks[V any](ctx context.Context, g *globals, what string, keys []string, call func(context.Context, []string) (map[string]V, error)) (map[string]V, error) {
+	if len(keys) == 0 {
+		return map[string]V{}, nil
+	}
 	if !g.std.errTerminal || len(keys) <= progressChunk {
 		ctx, cancel := g.call(ctx)
 		defer cancel()
@@ -42,6 +45,9 @@ func inChunks[V any](ctx context.Context, g *globals, what string, keys []string
 		case errors.As(err, &ce):
 			merged.Errors = append(merged.Errors, ce.Errors...)
 		default:
+			if len(merged.Errors) > 0 {
+				err = errors.Join(err, merged)
+			}
 			return out, err
 		}
 	}
@@ -77,5 +83,5 @@ func groupArgs(groups []string, all bool, allFlag string) error {
 	case !all && len(groups) == 0:
 		return usagef("name at least one group, or pass %s", allFlag)
 	}
-	return nil
+	return checkGroupIDs(groups)
 }

@@ -256,7 +256,6 @@ is deleted. Deleting an offset that was never committed succeeds.`,
 	return cmd
 }
 
-
 func perPartitionByName(m map[kafadmin.TopicPartition]error) map[string]error {
 	out := make(map[string]error, len(m))
 	for tp, err := range m {

@@ -466,6 +466,10 @@ func TestWatchBinaryStopsOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	for scanner.Scan() {
+		// An iteration the signal interrupted is not printed.
+		if msg := checkLagLine(scanner.Text()); msg != "" {
+			t.Fatalf("after SIGTERM, %s: %s", msg, scanner.Text())
+		}
 	}
 	if err := cmd.Wait(); err != nil || stderr.Len() > 0 {
 		t.Fatalf("after SIGTERM: %v, stderr %q", err, stderr.String())

@@ -160,7 +160,7 @@ func WithConnIdleTimeout(d time.Duration) Option {
 }
 
 // WithRetryBackoff sets the backoff between retries: it doubles from lo up
-// to hi, with ±20% jitter. Default 100ms to 1s.
+// to hi, with ±20% jitter. Default 20ms to 200ms.
 func WithRetryBackoff(lo, hi time.Duration) Option {
 	return func(c *config) {
 		if lo <= 0 || hi < lo {

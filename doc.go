@@ -37,7 +37,7 @@
 // # Failover
 //
 // Inside a call's deadline, retries are unlimited but backed off,
-// exponentially from 100 ms to 1 s with ±20 % jitter, look-ups included:
+// exponentially from 20 ms to 200 ms with ±20 % jitter, look-ups included:
 //
 //   - A connection error (reset, broken pipe, EOF, refused, or a request
 //     unanswered within the request timeout) closes the connection; the next

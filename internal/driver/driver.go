@@ -114,9 +114,19 @@ type Failure struct {
 // Backoff is the delay before retry n (1 for the first).
 type Backoff func(n int) time.Duration
 
-// DefaultBackoff is exponential from 100 ms to 1 s, with ±20 % jitter.
+// DefaultBackoff is exponential from 20 ms to 200 ms, with ±20 % jitter.
+//
+// The cap bounds how late a key notices that the cluster healed: a key
+// waiting on a broker that is down retries at least every 240 ms, so a call
+// completes within about a quarter of a second of the broker's return. A
+// failed attempt costs a refused dial or one small request answered with an
+// error, so five attempts a second per waiting call is cheap for the
+// cluster (Kafka's Java clients long retried every 100 ms, without backing
+// off at all). The short start lets a burst of NOT_COORDINATOR or
+// COORDINATOR_LOAD_IN_PROGRESS answers cost tens of milliseconds, not
+// seconds.
 func DefaultBackoff(n int) time.Duration {
-	return ExponentialBackoff(100*time.Millisecond, time.Second, 0.2)(n)
+	return ExponentialBackoff(20*time.Millisecond, 200*time.Millisecond, 0.2)(n)
 }
 
 // ExponentialBackoff doubles from lo up to hi, with ±jitter of randomness.

@@ -90,24 +90,30 @@ func (c *Client) Lag(ctx context.Context, groups ...string) (map[string]GroupLag
 
 	lags := make(map[string]*GroupLag, len(groups))
 	var tps []TopicPartition
-	seen := make(map[TopicPartition]bool)
+	seen := make(map[string]map[int32]bool) // by topic, hashing each name once per group
 	for _, g := range groups {
 		gl := startLag(g, described[g], fetched[g])
 		lags[g] = gl
-		for _, p := range gl.Partitions {
-			tp := TopicPartition{p.Topic, p.Partition}
-			if !seen[tp] {
-				seen[tp] = true
-				tps = append(tps, tp)
+		var topicSeen map[int32]bool
+		for i, p := range gl.Partitions {
+			if i == 0 || p.Topic != gl.Partitions[i-1].Topic {
+				if topicSeen = seen[p.Topic]; topicSeen == nil {
+					topicSeen = make(map[int32]bool)
+					seen[p.Topic] = topicSeen
+				}
+			}
+			if !topicSeen[p.Partition] {
+				topicSeen[p.Partition] = true
+				tps = append(tps, TopicPartition{p.Topic, p.Partition})
 			}
 		}
 	}
 
-	var starts, ends map[TopicPartition]ListedOffset
+	var starts, ends logOffsets
 	if len(tps) > 0 {
 		wg.Add(2)
-		go func() { defer wg.Done(); starts, _ = c.listOffsets(ctx, Earliest(), tps) }()
-		go func() { defer wg.Done(); ends, _ = c.listOffsets(ctx, Latest(), tps) }()
+		go func() { defer wg.Done(); listed, _ := c.listOffsets(ctx, Earliest(), tps); starts = byTopic(listed) }()
+		go func() { defer wg.Done(); listed, _ := c.listOffsets(ctx, Latest(), tps); ends = byTopic(listed) }()
 		wg.Wait()
 	}
 
@@ -128,7 +134,8 @@ func (c *Client) Lag(ctx context.Context, groups ...string) (map[string]GroupLag
 	return out, callError("lag", failed)
 }
 
-// startLag lays out a group's partitions from its commits and assignment.
+// startLag lays out a group's partitions from its commits and assignment,
+// sorted by topic and partition.
 func startLag(group string, d GroupDescription, o GroupOffsets) *GroupLag {
 	gl := &GroupLag{Group: group, State: d.State, Coordinator: o.Coordinator, TopicLag: map[string]int64{}}
 	if gl.Coordinator < 0 {
@@ -141,44 +148,75 @@ func startLag(group string, d GroupDescription, o GroupOffsets) *GroupLag {
 	case d.Err != nil:
 		gl.Err = d.Err
 	}
-	byTP := make(map[TopicPartition]*PartitionLag)
-	add := func(tp TopicPartition) *PartitionLag {
-		if p := byTP[tp]; p != nil {
-			return p
-		}
-		p := &PartitionLag{Topic: tp.Topic, Partition: tp.Partition, Committed: -1, LogStart: -1, LogEnd: -1, Lag: -1}
-		byTP[tp] = p
-		return p
-	}
-	for tp, co := range o.Offsets {
-		add(tp).Committed = co.Offset
+	tps := make([]TopicPartition, 0, len(o.Offsets))
+	for tp := range o.Offsets {
+		tps = append(tps, tp)
 	}
 	for _, m := range d.Members {
-		for _, tp := range m.AssignedPartitions() {
-			p := add(tp)
-			p.MemberID, p.InstanceID, p.ClientID, p.ClientHost = m.MemberID, m.InstanceID, m.ClientID, m.ClientHost
+		for t, ps := range m.Assigned {
+			for _, p := range ps {
+				if tp := (TopicPartition{t, p}); !o.has(tp) {
+					tps = append(tps, tp)
+				}
+			}
 		}
 	}
-	for _, p := range byTP {
-		gl.Partitions = append(gl.Partitions, *p)
+	SortTopicPartitions(tps)
+	tps = slices.Compact(tps) // a partition assigned to two members
+	gl.Partitions = make([]PartitionLag, len(tps))
+	for i, tp := range tps {
+		committed := int64(-1)
+		if co, ok := o.Offsets[tp]; ok {
+			committed = co.Offset
+		}
+		gl.Partitions[i] = PartitionLag{Topic: tp.Topic, Partition: tp.Partition, Committed: committed, LogStart: -1, LogEnd: -1, Lag: -1}
 	}
-	slices.SortFunc(gl.Partitions, func(a, b PartitionLag) int {
-		return compareTP(TopicPartition{a.Topic, a.Partition}, TopicPartition{b.Topic, b.Partition})
-	})
+	for _, m := range d.Members {
+		for t, ps := range m.Assigned {
+			for _, p := range ps {
+				i, _ := slices.BinarySearchFunc(gl.Partitions, TopicPartition{t, p}, func(pl PartitionLag, tp TopicPartition) int {
+					return compareTP(TopicPartition{pl.Topic, pl.Partition}, tp)
+				})
+				pl := &gl.Partitions[i]
+				pl.MemberID, pl.InstanceID, pl.ClientID, pl.ClientHost = m.MemberID, m.InstanceID, m.ClientID, m.ClientHost
+			}
+		}
+	}
 	return gl
 }
 
+// logOffsets are listed log offsets by topic, then partition, for lookups
+// that hash each topic name once rather than once per partition.
+type logOffsets map[string]map[int32]ListedOffset
+
+func byTopic(listed map[TopicPartition]ListedOffset) logOffsets {
+	out := make(logOffsets)
+	for tp, lo := range listed {
+		ps := out[tp.Topic]
+		if ps == nil {
+			ps = make(map[int32]ListedOffset)
+			out[tp.Topic] = ps
+		}
+		ps[tp.Partition] = lo
+	}
+	return out
+}
+
 // finishLag fills in the log offsets and the sums.
-func finishLag(gl *GroupLag, starts, ends map[TopicPartition]ListedOffset) {
+func finishLag(gl *GroupLag, starts, ends logOffsets) {
 	var (
-		unknown  int
-		firstErr error
+		unknown                int
+		firstErr               error
+		topic                  string
+		topicStarts, topicEnds map[int32]ListedOffset
 	)
 	for i := range gl.Partitions {
 		p := &gl.Partitions[i]
-		tp := TopicPartition{p.Topic, p.Partition}
-		s, sok := starts[tp]
-		e, eok := ends[tp]
+		if i == 0 || p.Topic != topic {
+			topic, topicStarts, topicEnds = p.Topic, starts[p.Topic], ends[p.Topic]
+		}
+		s, sok := topicStarts[p.Partition]
+		e, eok := topicEnds[p.Partition]
 		if !sok || !eok {
 			s.Err = errors.New("no log offsets were listed for the partition")
 		}

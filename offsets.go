@@ -41,6 +41,11 @@ type GroupOffsets struct {
 	Err         error
 }
 
+func (g GroupOffsets) has(tp TopicPartition) bool {
+	_, ok := g.Offsets[tp]
+	return ok
+}
+
 // Partitions lists the partitions with a commit, sorted.
 func (g GroupOffsets) Partitions() []TopicPartition {
 	out := make([]TopicPartition, 0, len(g.Offsets))
@@ -101,7 +106,11 @@ func fetchBatched(ctx context.Context, b *cluster.Broker, batch []driver.Attempt
 	}
 	out := make(map[string]driver.Result, len(batch))
 	for _, g := range resp.(*kmsg.OffsetFetchResponse).Groups {
-		offsets := make(map[TopicPartition]CommittedOffset)
+		n := 0
+		for _, t := range g.Topics {
+			n += len(t.Partitions)
+		}
+		offsets := make(map[TopicPartition]CommittedOffset, n)
 		var partErr error
 		for _, t := range g.Topics {
 			for _, p := range t.Partitions {
@@ -137,7 +146,11 @@ func fetchOneByOne(ctx context.Context, b *cluster.Broker, batch []driver.Attemp
 				return
 			}
 			r := resp.(*kmsg.OffsetFetchResponse)
-			offsets := make(map[TopicPartition]CommittedOffset)
+			n := 0
+			for _, t := range r.Topics {
+				n += len(t.Partitions)
+			}
+			offsets := make(map[TopicPartition]CommittedOffset, n)
 			var partErr error
 			for _, t := range r.Topics {
 				for _, p := range t.Partitions {

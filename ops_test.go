@@ -633,3 +633,49 @@ func TestLagWhileBrokersRoll(t *testing.T) {
 	}
 	t.Logf("%d Lag calls from 32 goroutines through a rolling restart, none failed", calls)
 }
+
+// TestLagLayout checks how Lag lays out a group's partitions: those with a
+// commit and those only assigned, over two topics, sorted, with the member
+// on the assigned ones and -1 where there is no commit.
+func TestLagLayout(t *testing.T) {
+	kc := seeded(t, kafkatest.SeedTopic("audit", 2))
+	ctx := testContext(t)
+	produce(t, kc, "audit", 2, 6)
+	must(t, kc.CommitOffsets(ctx, "mixed", map[string]map[int32]int64{"audit": {1: 2}, "orders": {2: 4, 0: 9}}))
+	memberID, err := kc.JoinMember(ctx, kafkatest.Member{Group: "mixed", InstanceID: "inst", ClientID: "mixer", Topics: []string{"orders"}})
+	must(t, err)
+	cl := newClient(t, kc)
+
+	lags, err := cl.Lag(ctx, "mixed")
+	must(t, err)
+	l := lags["mixed"]
+	type row struct {
+		tp        kafadmin.TopicPartition
+		committed int64
+		end, lag  int64
+		member    string
+	}
+	want := []row{
+		{tp("audit", 1), 2, 6, 4, ""},
+		{tp("orders", 0), 9, 10, 1, memberID},
+		{tp("orders", 1), -1, 10, -1, memberID},
+		{tp("orders", 2), 4, 10, 6, memberID},
+		{tp("orders", 3), -1, 10, -1, memberID},
+	}
+	var got []row
+	for _, p := range l.Partitions {
+		got = append(got, row{tp(p.Topic, p.Partition), p.Committed, p.LogEnd, p.Lag, p.MemberID})
+		if p.Err != nil || p.LogStart != 0 {
+			t.Fatalf("%s/%d: log start %d, err %v; want 0 and none", p.Topic, p.Partition, p.LogStart, p.Err)
+		}
+		if p.MemberID != "" && (p.InstanceID != "inst" || p.ClientID != "mixer" || p.ClientHost == "") {
+			t.Fatalf("%s/%d: member %+v, want instance inst, client mixer and a host", p.Topic, p.Partition, p)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("partitions:\n got %+v\nwant %+v", got, want)
+	}
+	if l.Err != nil || l.State != "Stable" || l.TotalLag != 11 || l.TopicLag["audit"] != 4 || l.TopicLag["orders"] != 7 || len(l.TopicLag) != 2 {
+		t.Fatalf("group: state %q, total %d, by topic %v, err %v; want Stable, 11, audit 4 and orders 7", l.State, l.TotalLag, l.TopicLag, l.Err)
+	}
+}

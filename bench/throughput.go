@@ -164,7 +164,7 @@ func (r saramaRunner) Lag(_ context.Context, groups []string) error {
 	}
 	fetched, err := r.admin.ListConsumerGroupOffsetsBatch(request)
 	if err != nil {
-		return err
+		return fmt.Errorf("fetching the committed offsets: %w", err)
 	}
 	ends := map[string]map[int32]int64{}
 	for g, f := range fetched {
@@ -182,7 +182,7 @@ func (r saramaRunner) Lag(_ context.Context, groups []string) error {
 	}
 	listed, err := r.admin.ListOffsets(ends, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("listing the log end offsets: %w", err)
 	}
 	totals := make(map[string]int64, len(fetched))
 	for g, f := range fetched {
@@ -192,14 +192,25 @@ func (r saramaRunner) Lag(_ context.Context, groups []string) error {
 					return fmt.Errorf("group %s, %s/%d: %w", g, topic, p, b.Err)
 				}
 				end := listed[topic][p]
-				if end == nil || end.Err != nil {
-					return fmt.Errorf("%s/%d: no log end offset", topic, p)
+				if end == nil {
+					return fmt.Errorf("%s/%d: no log end offset in the ListOffsets results", topic, p)
+				}
+				if !saramaOK(end.Err) {
+					return fmt.Errorf("%s/%d: log end offset: %w", topic, p, end.Err)
 				}
 				totals[g] += max(end.Offset-b.Offset, 0)
 			}
 		}
 	}
 	return checkLags(groups, totals)
+}
+
+// saramaOK reports whether err, from a Sarama result, means success.
+// ClusterAdmin.ListOffsets stores each partition's KError in an error field
+// as is, so a partition without error carries sarama.ErrNoError, a non-nil
+// error, rather than nil.
+func saramaOK(err error) bool {
+	return err == nil || errors.Is(err, sarama.ErrNoError)
 }
 
 func (r saramaRunner) ListDescribe(_ context.Context, want int) error {

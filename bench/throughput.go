@@ -314,7 +314,7 @@ func openSession(ctx context.Context, c throughputClient, addrs []string) (*sess
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.name, err)
 	}
-	tracer := wire.NewTracer(traceDelay)
+	tracer := wire.NewTracer(0)
 	traced, err := c.connect(ctx, addrs, tracer.DialContext)
 	if err != nil {
 		timed.Close()
@@ -328,17 +328,21 @@ func (s *session) close() {
 	s.traced.Close()
 }
 
-// roundTrips warms the traced client up and measures one call's
-// sequential round trips.
+// roundTrips warms the traced client up, without holding responses back
+// (Sarama finds the coordinator of each group in turn on its first call),
+// and then measures one call's sequential round trips with traceDelay.
 func (s *session) roundTrips(ctx context.Context, w workload, groups []string) (int, error) {
+	s.tracer.SetDelay(0)
 	for range 2 {
 		if err := w.run(ctx, s.traced, groups); err != nil {
-			return 0, err
+			return 0, fmt.Errorf("warming up through the tracer: %w", err)
 		}
 	}
+	s.tracer.SetDelay(traceDelay)
+	defer s.tracer.SetDelay(0)
 	s.tracer.Reset()
 	if err := w.run(ctx, s.traced, groups); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("through the tracer: %w", err)
 	}
 	return s.tracer.RoundTrips(), nil
 }

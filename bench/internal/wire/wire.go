@@ -26,6 +26,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,7 +37,7 @@ const maxFrame = 1 << 30
 // Tracer dials broker connections that measure request depth. It is safe for
 // concurrent use.
 type Tracer struct {
-	delay  time.Duration
+	delay  atomic.Int64 // a time.Duration
 	dialer net.Dialer
 
 	mu       sync.Mutex
@@ -48,7 +49,16 @@ type Tracer struct {
 // NewTracer returns a tracer whose connections hold every response back for
 // delay before the client can read it.
 func NewTracer(delay time.Duration) *Tracer {
-	return &Tracer{delay: delay}
+	t := &Tracer{}
+	t.delay.Store(int64(delay))
+	return t
+}
+
+// SetDelay changes how long responses read from now on are held back. A
+// client can be warmed up with no delay (filling its caches may take a
+// request per group) and then measured with one.
+func (t *Tracer) SetDelay(delay time.Duration) {
+	t.delay.Store(int64(delay))
 }
 
 // Reset starts a new measurement: the next request written has depth 1.
@@ -199,7 +209,7 @@ func (c *conn) readFrames() {
 			return
 		}
 		select {
-		case c.frames <- frame{data: data, at: time.Now().Add(c.t.delay)}:
+		case c.frames <- frame{data: data, at: time.Now().Add(time.Duration(c.t.delay.Load()))}:
 		case <-c.closed:
 			c.readErr = net.ErrClosed
 			return

@@ -68,12 +68,15 @@ func main() {
 
 	start := time.Now()
 	ctx := context.Background()
-	var rep report
+	var (
+		rep      report
+		clusters clusterPool
+	)
 	if *only != "throughput" {
 		rep.failover = runFailover(ctx, s, !*noSarama144)
 	}
 	if *only != "failover" {
-		rep.throughput = runThroughput(ctx, s)
+		rep.throughput = runThroughput(ctx, s, &clusters)
 	}
 	logf("done in %v", time.Since(start).Round(time.Second))
 
@@ -177,25 +180,29 @@ func runSarama144(ctx context.Context, s settings) ([]harness.Cell, error) {
 }
 
 // runThroughput measures the lag of 10, 100 and 1,000 groups, and listing
-// and describing 1,000 groups, each size on its own cluster process.
-func runThroughput(ctx context.Context, s settings) []measurement {
+// and describing 1,000 groups, each size on its own cluster process, which
+// it stops once measured.
+func runThroughput(ctx context.Context, s settings, clusters *clusterPool) []measurement {
 	var results []measurement
-	for _, n := range []int{10, 100, 1000} {
-		logf("throughput: starting a cluster with %d groups", n)
-		remote, err := clusterproc.Start(n)
+	for _, n := range lagSizes {
+		logf("throughput: %d groups: waiting for the cluster", n)
+		remote, err := clusters.get(n)
 		if err != nil {
 			logf("throughput: %v", err)
 			for _, c := range throughputClients {
 				results = append(results, measurement{Workload: workloadLag, Groups: n, Client: c.name, Err: err.Error()})
+				if n == listDescribeSize {
+					results = append(results, measurement{Workload: workloadListDescribe, Groups: n, Client: c.name, Err: err.Error()})
+				}
 			}
 			continue
 		}
 		results = append(results, measureWorkload(ctx, remote, lagWorkload(n), s.runs, logf)...)
-		if n == 1000 {
+		if n == listDescribeSize {
 			results = append(results, measureWorkload(ctx, remote, listDescribeWorkload(n), s.runs, logf)...)
 		}
-		if err := remote.Close(); err != nil {
-			logf("throughput: stopping the cluster: %v", err)
+		if err := clusters.stop(n); err != nil {
+			logf("throughput: %v", err)
 		}
 	}
 	return results

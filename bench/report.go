@@ -212,7 +212,7 @@ func (r *report) targets(w io.Writer) {
 	var rts []string
 	grows := false
 	first := -1
-	for _, n := range []int{10, 100, 1000} {
+	for _, n := range lagSizes {
 		m, ok := r.measurement(workloadLag, n, nameKafadmin)
 		if !ok || m.Err != "" {
 			continue

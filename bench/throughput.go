@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -23,6 +24,12 @@ const (
 	workloadLag          = "lag"
 	workloadListDescribe = "list+describe"
 )
+
+// lagSizes are the numbers of groups whose lag is measured, and
+// listDescribeSize the number of groups listed and described.
+var lagSizes = []int{10, 100, 1000}
+
+const listDescribeSize = 1000
 
 // traceDelay is how long the round-trip tracer holds each response back;
 // see package wire.
@@ -300,6 +307,81 @@ func (m measurement) totalRequests() int {
 	return n
 }
 
+// clusterPool starts cluster processes, at most one per number of groups,
+// each in the background on first demand, and stops them.
+type clusterPool struct {
+	mu       sync.Mutex
+	clusters map[int]*pendingCluster
+}
+
+// pendingCluster is a cluster process starting or started; remote and err
+// are set once done is closed.
+type pendingCluster struct {
+	done   chan struct{}
+	remote *clusterproc.Remote
+	err    error
+}
+
+// start starts the cluster of groups groups in the background, unless it
+// was started already.
+func (p *clusterPool) start(groups int) *pendingCluster {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pc, ok := p.clusters[groups]; ok {
+		return pc
+	}
+	if p.clusters == nil {
+		p.clusters = map[int]*pendingCluster{}
+	}
+	pc := &pendingCluster{done: make(chan struct{})}
+	p.clusters[groups] = pc
+	go func() {
+		defer close(pc.done)
+		pc.remote, pc.err = clusterproc.Start(groups)
+	}()
+	return pc
+}
+
+// get returns the cluster of groups groups, starting it if need be and
+// waiting until it serves.
+func (p *clusterPool) get(groups int) (*clusterproc.Remote, error) {
+	pc := p.start(groups)
+	<-pc.done
+	return pc.remote, pc.err
+}
+
+// stop stops the cluster of groups groups, waiting for it to have started
+// first; it does nothing for a cluster never started.
+func (p *clusterPool) stop(groups int) error {
+	p.mu.Lock()
+	pc, ok := p.clusters[groups]
+	delete(p.clusters, groups)
+	p.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	<-pc.done
+	if pc.err != nil {
+		return nil
+	}
+	if err := pc.remote.Close(); err != nil {
+		return fmt.Errorf("stopping the cluster of %d groups: %w", groups, err)
+	}
+	return nil
+}
+
+// stopAll stops every cluster the pool started.
+func (p *clusterPool) stopAll() error {
+	p.mu.Lock()
+	sizes := slices.Collect(maps.Keys(p.clusters))
+	p.mu.Unlock()
+	var errs []error
+	for _, n := range sizes {
+		errs = append(errs, p.stop(n))
+	}
+	return errors.Join(errs...)
+}
+
 // session is one client connected twice to a cluster: once as is, for the
 // timed runs, and once through a tracer, for the round trips.
 type session struct {
@@ -347,6 +429,26 @@ func (s *session) roundTrips(ctx context.Context, w workload, groups []string) (
 	return s.tracer.RoundTrips(), nil
 }
 
+// prepareSession connects c to the cluster, measures the round trips of w
+// and warms the timed client up with one call, as a long-running client is
+// warm: connected, with its coordinators and metadata cached.
+func prepareSession(ctx context.Context, c throughputClient, remote *clusterproc.Remote, w workload) (*session, int, error) {
+	groups := remote.Groups[:w.groups]
+	s, err := openSession(ctx, c, remote.Addrs)
+	if err != nil {
+		return nil, 0, err
+	}
+	rt, err := s.roundTrips(ctx, w, groups)
+	if err == nil {
+		err = w.run(ctx, s.timed, groups)
+	}
+	if err != nil {
+		s.close()
+		return nil, 0, err
+	}
+	return s, rt, nil
+}
+
 // sample is one timed run.
 type sample struct {
 	wall     time.Duration
@@ -388,20 +490,12 @@ func measureWorkload(ctx context.Context, remote *clusterproc.Remote, w workload
 	sessions := make([]*session, len(throughputClients))
 	for i, c := range throughputClients {
 		results[i] = measurement{Workload: w.name, Groups: w.groups, Client: c.name}
-		s, err := openSession(ctx, c, remote.Addrs)
+		s, rt, err := prepareSession(ctx, c, remote, w)
 		if err != nil {
 			results[i].Err = err.Error()
 			continue
 		}
 		defer s.close()
-		rt, err := s.roundTrips(ctx, w, groups)
-		if err == nil {
-			err = w.run(ctx, s.timed, groups) // warm-up
-		}
-		if err != nil {
-			results[i].Err = err.Error()
-			continue
-		}
 		results[i].RoundTrips = rt
 		sessions[i] = s
 	}

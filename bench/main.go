@@ -73,10 +73,14 @@ func main() {
 		clusters clusterPool
 	)
 	if *only != "throughput" {
+		phase := time.Now()
 		rep.failover = runFailover(ctx, s, !*noSarama144)
+		logf("failover: done in %v", time.Since(phase).Round(100*time.Millisecond))
 	}
 	if *only != "failover" {
+		phase := time.Now()
 		rep.throughput = runThroughput(ctx, s, &clusters)
+		logf("throughput: done in %v", time.Since(phase).Round(100*time.Millisecond))
 	}
 	logf("done in %v", time.Since(start).Round(time.Second))
 
@@ -185,7 +189,7 @@ func runSarama144(ctx context.Context, s settings) ([]harness.Cell, error) {
 func runThroughput(ctx context.Context, s settings, clusters *clusterPool) []measurement {
 	var results []measurement
 	for _, n := range lagSizes {
-		logf("throughput: %d groups: waiting for the cluster", n)
+		started := time.Now()
 		remote, err := clusters.get(n)
 		if err != nil {
 			logf("throughput: %v", err)
@@ -197,6 +201,7 @@ func runThroughput(ctx context.Context, s settings, clusters *clusterPool) []mea
 			}
 			continue
 		}
+		logf("throughput: a cluster with %d groups started in %v", n, time.Since(started).Round(time.Millisecond))
 		results = append(results, measureWorkload(ctx, remote, lagWorkload(n), s.runs, logf)...)
 		if n == listDescribeSize {
 			results = append(results, measureWorkload(ctx, remote, listDescribeWorkload(n), s.runs, logf)...)

@@ -485,6 +485,7 @@ func timedRun(ctx context.Context, remote *clusterproc.Remote, s *session, w wor
 // first, then runs timed runs per client, the clients taking turns so that
 // a noisy neighbour slows them all alike.
 func measureWorkload(ctx context.Context, remote *clusterproc.Remote, w workload, runs int, logf func(string, ...any)) []measurement {
+	start := time.Now()
 	groups := remote.Groups[:w.groups]
 	results := make([]measurement, len(throughputClients))
 	sessions := make([]*session, len(throughputClients))
@@ -521,6 +522,7 @@ func measureWorkload(ctx context.Context, remote *clusterproc.Remote, w workload
 		}
 		logf("%s, %d groups, %s: %s", w.name, w.groups, results[i].Client, describeMeasurement(results[i]))
 	}
+	logf("%s, %d groups: measured in %v", w.name, w.groups, time.Since(start).Round(time.Millisecond))
 	return results
 }
 

@@ -43,7 +43,7 @@ func (r *report) measurement(workload string, groups int, client string) (measur
 
 // failoverTable writes the failover table in Markdown.
 func (r *report) failoverTable(w io.Writer) {
-	fmt.Fprintln(w, "Each cell: calls failed / calls wrong (nil error, wrong result) of the calls made · time to first success after the fault (recovery) · slowest call. `never`: an operation was still failing when the run ended.")
+	fmt.Fprintln(w, "Each cell: calls failed / calls wrong (nil error, wrong result) of the calls made · recovery: from the fault until the first success after which the operation no longer failed, the longest over the operations · slowest call. `never`: an operation was still failing when the run ended.")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "| scenario | outage | %s |\n", strings.Join(failoverClientNames, " | "))
 	fmt.Fprintf(w, "|---|---|%s\n", strings.Repeat("---|", len(failoverClientNames)))

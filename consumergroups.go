@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -40,43 +41,65 @@ type describedConsumerGroup struct {
 	group       kmsg.ConsumerGroupDescribeResponseGroup
 }
 
-// describeOn describes a batch of groups on their coordinator b: all of
-// them with ConsumerGroupDescribe when b supports it, then with
-// DescribeGroups those that ConsumerGroupDescribe does not know (classic
-// groups, and groups that exist in neither form) or all of them when b
-// does not support it. The descriptions are kept only when both requests
-// were answered, so that a batch sent again is described afresh.
+// describeOn describes a batch of groups on their coordinator b. A broker
+// that supports ConsumerGroupDescribe is sent it and DescribeGroups for the
+// whole batch at once, in one round trip: ConsumerGroupDescribe's answer
+// decides for each group, and DescribeGroups' answer stands for the groups
+// it does not know (classic groups, and groups that exist in neither form).
+// Sending both together costs the broker a cheap error per group in the
+// request it does not need, and saves the caller a round trip. A broker
+// without ConsumerGroupDescribe is sent DescribeGroups alone. The
+// descriptions are kept only when both requests were answered, so that a
+// batch sent again is described afresh.
 func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string], into describedGroups) (map[string]driver.Result, error) {
-	out := make(map[string]driver.Result, len(batch))
-	classic := make([]string, 0, len(batch))
+	groups := make([]string, 0, len(batch))
 	for _, a := range batch {
-		classic = append(classic, a.Key)
+		groups = append(groups, a.Key)
 	}
-	var consumer map[string]describedConsumerGroup
 	_, err := b.Version(ctx, kmsg.ConsumerGroupDescribe, 0, consumerGroupDescribeMax)
 	var ue *conn.UnsupportedVersionError
 	switch {
-	case err == nil:
-		consumer, classic, err = describeConsumerGroups(ctx, b, classic, out)
+	case errors.As(err, &ue):
+		out := make(map[string]driver.Result, len(batch))
+		described, err := describeClassicGroups(ctx, b, groups, out)
 		if err != nil {
 			return nil, err
 		}
-	case !errors.As(err, &ue):
+		for g, d := range described {
+			into.classic.set(g, d)
+		}
+		return out, nil
+	case err != nil:
 		return nil, err
 	}
-	var described map[string]GroupDescription
-	if len(classic) > 0 {
-		if described, err = describeClassicGroups(ctx, b, classic, out); err != nil {
-			return nil, err
+
+	var (
+		wg                      sync.WaitGroup
+		consumer                map[string]describedConsumerGroup
+		notConsumer             []string
+		consumerErr, classicErr error
+		consumerOut             = make(map[string]driver.Result, len(batch))
+		classicOut              = make(map[string]driver.Result, len(batch))
+		classic                 map[string]GroupDescription
+	)
+	wg.Go(func() { consumer, notConsumer, consumerErr = describeConsumerGroups(ctx, b, groups, consumerOut) })
+	wg.Go(func() { classic, classicErr = describeClassicGroups(ctx, b, groups, classicOut) })
+	wg.Wait()
+	if err := cmpErr(consumerErr, classicErr); err != nil {
+		return nil, err
+	}
+	for _, g := range notConsumer {
+		if res, ok := classicOut[g]; ok {
+			consumerOut[g] = res
+			if d, ok := classic[g]; ok {
+				into.classic.set(g, d)
+			}
 		}
 	}
 	for g, d := range consumer {
 		into.consumer.set(g, d)
 	}
-	for g, d := range described {
-		into.classic.set(g, d)
-	}
-	return out, nil
+	return consumerOut, nil
 }
 
 // describeConsumerGroups sends ConsumerGroupDescribe for groups to b. It

@@ -111,11 +111,14 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 // changing.
 const listGroupsRounds = 5
 
-// listGroupsRound asks every broker, from fresh metadata, once, and reports
+// listGroupsRound asks every broker the client knows once, and reports
 // whether the round was disturbed: a broker was asked more than once, or
-// the brokers changed.
+// fresh metadata read after the round names other brokers than those asked.
+// Checking after the round, rather than refreshing before it, costs one
+// round trip instead of two and proves as much: every broker of the cluster
+// as it stood at the end was asked.
 func (c *Client) listGroupsRound(ctx context.Context, states, types []string) ([]ListedGroup, bool, error) {
-	ids, err := c.brokerIDs(ctx)
+	ids, err := c.brokerIDs(ctx, 0)
 	if err != nil {
 		return nil, false, fmt.Errorf("list groups: %w", err)
 	}
@@ -163,15 +166,16 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string) ([
 			disturbed.Store(true)
 		}
 	}
-	if after, err := c.brokerIDs(ctx); err == nil && !slices.Equal(after, ids) {
+	if after, err := c.brokerIDs(ctx, time.Nanosecond); err == nil && !slices.Equal(after, ids) {
 		disturbed.Store(true)
 	}
 	return c.mergeListed(found.m), disturbed.Load(), callError("list groups", failed)
 }
 
-// brokerIDs lists the brokers' node ids, ascending, from fresh metadata.
-func (c *Client) brokerIDs(ctx context.Context) ([]int32, error) {
-	brokers, err := c.cl.Brokers(ctx, time.Nanosecond)
+// brokerIDs lists the brokers' node ids, ascending, from metadata at most
+// maxAge old (the configured maximum age when 0).
+func (c *Client) brokerIDs(ctx context.Context, maxAge time.Duration) ([]int32, error) {
+	brokers, err := c.cl.Brokers(ctx, maxAge)
 	if err != nil {
 		return nil, err
 	}
@@ -273,15 +277,16 @@ func groupCall(name string, groups []string, send func(context.Context, *cluster
 // coordinators are described in parallel, and the groups of one coordinator
 // together.
 //
-// Each coordinator is asked first with ConsumerGroupDescribe, as the Java
-// AdminClient does, when it supports the API (Kafka 3.7 and later): KIP-848
-// consumer groups come back with Type "consumer", their group and
-// assignment epochs, the server-side assignor as Protocol, and each member's
-// epoch, rack, subscription, current assignment (Assigned) and target
-// assignment (Target). The groups it does not know as consumer groups
-// (classic groups, and groups that do not exist), or all of them on a
-// broker without the API, are then described with DescribeGroups, with Type
-// "classic" and epochs of -1.
+// Each coordinator is asked with ConsumerGroupDescribe, as the Java
+// AdminClient does, when it supports the API (Kafka 3.7 and later), and
+// with DescribeGroups at the same time: KIP-848 consumer groups come back
+// with Type "consumer", their group and assignment epochs, the server-side
+// assignor as Protocol, and each member's epoch, rack, subscription,
+// current assignment (Assigned) and target assignment (Target). The groups
+// ConsumerGroupDescribe does not know as consumer groups (classic groups,
+// and groups that do not exist), or all of them on a broker without the
+// API, are described by DescribeGroups' answer, with Type "classic" and
+// epochs of -1.
 //
 // The result holds every group; those that failed carry their error, and
 // the returned error is then a *CallError naming each. A group that exists

@@ -126,7 +126,7 @@ func (r *report) throughputTable(w io.Writer, workload string) {
 			continue
 		}
 		if m.Err != "" {
-			fmt.Fprintf(w, "| %d | %s | error: %s | | | | | | | |\n", m.Groups, m.Client, strings.ReplaceAll(m.Err, "|", "/"))
+			fmt.Fprintf(w, "| %s | %s | error: %s | | | | | | | |\n", formatCount(uint64(m.Groups)), m.Client, strings.ReplaceAll(m.Err, "|", "/"))
 			continue
 		}
 		kadmM, _ := r.measurement(workload, m.Groups, nameKadm)
@@ -207,7 +207,7 @@ func (r *report) targets(w io.Writer) {
 	}
 	if ran > 0 {
 		fmt.Fprintf(w, "- 0 failed and 0 wrong calls in every scenario: %s\n", metOrList(failedCells))
-		fmt.Fprintf(w, "- recovery within %v of the fault (outage + %v): %s\n", harness.RecoveryAllowance, harness.RecoveryAllowance, metOrList(slowCells))
+		fmt.Fprintf(w, "- recovery within the outage + %v of the fault: %s\n", harness.RecoveryAllowance, metOrList(slowCells))
 	}
 	var rts []string
 	grows := false

@@ -94,3 +94,32 @@ func BenchmarkFetchOffsets(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkListAndDescribeGroups(b *testing.B) {
+	kc, groups := benchCluster(b, 1000)
+	rec := &recorder{}
+	cl := benchClient(b, kc, rec)
+	ctx := context.Background()
+	describe := func() {
+		listed, err := cl.ListGroups(ctx, kafadmin.GroupFilter{})
+		if err != nil || len(listed) != len(groups) {
+			b.Fatalf("listed %d groups, %v; want %d", len(listed), err, len(groups))
+		}
+		names := make([]string, len(listed))
+		for i, g := range listed {
+			names[i] = g.Group
+		}
+		described, err := cl.DescribeGroups(ctx, names...)
+		if err != nil || len(described) != len(groups) {
+			b.Fatalf("described %d groups, %v; want %d", len(described), err, len(groups))
+		}
+	}
+	describe()
+	rec.reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		describe()
+	}
+	b.ReportMetric(float64(rec.snapshot().requests)/float64(b.N), "requests/op")
+}

@@ -112,10 +112,11 @@ func describeConsumerGroups(ctx context.Context, b *cluster.Broker, groups []str
 	if err != nil {
 		return nil, nil, err
 	}
+	asked := setOf(groups)
 	described := make(map[string]describedConsumerGroup)
 	var classic []string
 	for _, g := range resp.(*kmsg.ConsumerGroupDescribeResponse).Groups {
-		if !slices.Contains(groups, g.Group) {
+		if !asked[g.Group] {
 			continue
 		}
 		err := kafkaerr.New(g.ErrorCode, g.ErrorMessage)
@@ -154,9 +155,10 @@ func describeClassicGroups(ctx context.Context, b *cluster.Broker, groups []stri
 	if err != nil {
 		return nil, err
 	}
-	described := make(map[string]GroupDescription)
+	asked := setOf(groups)
+	described := make(map[string]GroupDescription, len(groups))
 	for _, g := range resp.(*kmsg.DescribeGroupsResponse).Groups {
-		if !slices.Contains(groups, g.Group) {
+		if !asked[g.Group] {
 			continue
 		}
 		err := kafkaerr.New(g.ErrorCode, g.ErrorMessage)

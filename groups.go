@@ -213,7 +213,11 @@ func (c *Client) mergeListed(byBroker map[int32][]ListedGroup) []ListedGroup {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	pick := make(map[string]ListedGroup)
+	n := 0
+	for _, gs := range byBroker {
+		n += len(gs)
+	}
+	pick := make(map[string]ListedGroup, n)
 	for _, id := range ids {
 		for _, g := range byBroker[id] {
 			prev, dup := pick[g.Group]
@@ -307,7 +311,7 @@ func (c *Client) DescribeGroups(ctx context.Context, groups ...string) (map[stri
 func (c *Client) describeGroups(ctx context.Context, groups []string) (map[string]GroupDescription, error) {
 	into := describedGroups{
 		classic:  newResults[string, GroupDescription](len(groups)),
-		consumer: newResults[string, describedConsumerGroup](len(groups)),
+		consumer: newResults[string, describedConsumerGroup](0), // most groups are classic, still
 	}
 	failed := run(ctx, c, groupCall("describe groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
 		return describeOn(ctx, b, batch, into)

@@ -20,7 +20,10 @@ type TopicPartition struct {
 func (tp TopicPartition) String() string { return fmt.Sprintf("%s/%d", tp.Topic, tp.Partition) }
 
 func compareTP(a, b TopicPartition) int {
-	return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+	if a.Topic != b.Topic {
+		return strings.Compare(a.Topic, b.Topic)
+	}
+	return cmp.Compare(a.Partition, b.Partition)
 }
 
 // SortTopicPartitions sorts by topic, then partition.
@@ -40,15 +43,26 @@ func checkGroups(groups []string) ([]string, error) {
 		return nil, errors.New("no groups given: name at least one group")
 	}
 	out := make([]string, 0, len(groups))
+	seen := make(map[string]bool, len(groups))
 	for _, g := range groups {
 		if g == "" {
 			return nil, errors.New("a group id is empty: group ids must be non-empty")
 		}
-		if !slices.Contains(out, g) {
+		if !seen[g] {
+			seen[g] = true
 			out = append(out, g)
 		}
 	}
 	return out, nil
+}
+
+// setOf returns the set of keys.
+func setOf[K comparable](keys []K) map[K]bool {
+	set := make(map[K]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	return set
 }
 
 // checkTopicPartitions validates partitions and drops duplicates.

@@ -64,14 +64,20 @@ func (r *report) failoverTable(w io.Writer) {
 				outage = formatMs(c.OutageMs)
 			}
 			cols = append(cols, formatCell(c))
-			t := totals[client]
-			totals[client] = [2]int{t[0] + c.Failed, t[1] + c.Wrong}
+			if c.Err == "" {
+				t := totals[client]
+				totals[client] = [2]int{t[0] + c.Failed, t[1] + c.Wrong}
+			}
 		}
 		fmt.Fprintf(w, "| %s | %s | %s |\n", sc.Name, outage, strings.Join(cols, " | "))
 	}
 	var cols []string
 	for _, client := range failoverClientNames {
-		t := totals[client]
+		t, ok := totals[client]
+		if !ok {
+			cols = append(cols, "not run")
+			continue
+		}
 		cols = append(cols, fmt.Sprintf("**%d / %d**", t[0], t[1]))
 	}
 	fmt.Fprintf(w, "| **total failed / wrong** | | %s |\n", strings.Join(cols, " | "))
@@ -268,6 +274,24 @@ func (r *report) kafadminFailed() int {
 	for _, c := range r.failover {
 		if c.Client == nameKafadmin {
 			n += c.Failed
+		}
+	}
+	return n
+}
+
+// kafadminNotRun counts kafadmin's failover cells and throughput
+// measurements that could not be made (the cluster did not start, a fault
+// could not be injected), which its failed calls do not count.
+func (r *report) kafadminNotRun() int {
+	n := 0
+	for _, c := range r.failover {
+		if c.Client == nameKafadmin && c.Err != "" {
+			n++
+		}
+	}
+	for _, m := range r.throughput {
+		if m.Client == nameKafadmin && m.Err != "" {
+			n++
 		}
 	}
 	return n

@@ -14,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/kafadmin/kafadmin"
@@ -678,4 +679,43 @@ func TestLagLayout(t *testing.T) {
 	if l.Err != nil || l.State != "Stable" || l.TotalLag != 11 || l.TopicLag["audit"] != 4 || l.TopicLag["orders"] != 7 || len(l.TopicLag) != 2 {
 		t.Fatalf("group: state %q, total %d, by topic %v, err %v; want Stable, 11, audit 4 and orders 7", l.State, l.TotalLag, l.TopicLag, l.Err)
 	}
+}
+
+// TestRetriesStayBatched holds every OffsetFetch off with
+// COORDINATOR_LOAD_IN_PROGRESS for a second while 200 groups are fetched:
+// the groups of one coordinator fail together, so they must be retried
+// together, in one request per coordinator and backoff, not one per group.
+func TestRetriesStayBatched(t *testing.T) {
+	kc := seeded(t)
+	ctx := testContext(t)
+	groups := make([]string, 200)
+	for i := range groups {
+		groups[i] = fmt.Sprintf("batched-%d", i)
+		must(t, kc.CommitOffsets(ctx, groups[i], map[string]map[int32]int64{"orders": {0: int64(i)}}))
+	}
+	rec := &recorder{}
+	cl := newClient(t, kc, kafadmin.WithHooks(rec))
+	_, err := cl.FetchOffsets(ctx, groups...)
+	must(t, err)
+	coordinators := map[int32]bool{}
+	for _, g := range groups {
+		coordinators[kc.Coordinator(g)] = true
+	}
+
+	rec.reset()
+	h := kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetFetch}, Err: kerr.CoordinatorLoadInProgress, Count: -1})
+	time.AfterFunc(time.Second, h.Remove)
+	fetched, err := cl.FetchOffsets(ctx, groups...)
+	must(t, err)
+	for i, g := range groups {
+		if got := fetched[g].Offsets[tp("orders", 0)].Offset; got != int64(i) {
+			t.Fatalf("%s: offset %d, want %d", g, got, i)
+		}
+	}
+	// A second of backoffs from 20 ms up to 200 ms is at most 10 retries.
+	sent, limit := rec.snapshotAPIs()["OffsetFetch"], 12*len(coordinators)
+	if sent > limit {
+		t.Fatalf("%d OffsetFetch requests for %d groups on %d coordinators through a second of COORDINATOR_LOAD_IN_PROGRESS, want at most %d: retries of keys that failed together went out one by one", sent, len(groups), len(coordinators), limit)
+	}
+	t.Logf("%d OffsetFetch requests (%d answered with the code)", sent, h.Hits())
 }

@@ -7,9 +7,12 @@
 // done, failed, back to look-up (its broker no longer serves it: the
 // coordinator or leader moved, or the connection died), or retried on the
 // same broker (the broker is busy: a coordinator loading its state). Retries
-// are unlimited but backed off, exponentially from 100 ms to 1 s with ±20 %
+// are unlimited but backed off, exponentially from 20 ms to 200 ms with ±20 %
 // jitter, look-ups included; only a non-retriable error or the caller's
-// deadline ends a key that is not done.
+// deadline ends a key that is not done. Keys that fail together wait
+// together: the keys of one answer that fail on the same attempt share one
+// backoff, so that they are retried in one request rather than one request
+// each.
 //
 // One goroutine, the caller's, owns all of a call's state. Look-ups and
 // sends run in their own goroutines and report back to it, so that a slow
@@ -120,7 +123,8 @@ type Backoff func(n int) time.Duration
 // waiting on a broker that is down retries at least every 240 ms, so a call
 // completes within about a quarter of a second of the broker's return. A
 // failed attempt costs a refused dial or one small request answered with an
-// error, so five attempts a second per waiting call is cheap for the
+// error, and keys that fail together are retried together (see wave), so
+// about five requests a second per broker a call waits on is cheap for the
 // cluster (Kafka's Java clients long retried every 100 ms, without backing
 // off at all). The short start lets a burst of NOT_COORDINATOR or
 // COORDINATOR_LOAD_IN_PROGRESS answers cost tens of milliseconds, not
@@ -198,6 +202,38 @@ type run[K comparable] struct {
 	events   chan func()
 	stopping bool // ctx ended: apply outcomes, start nothing new
 	failures map[K]*Failure
+	wave     wave
+}
+
+// wave is the backoff shared by the keys that fail while one event is
+// applied: drawn once per attempt number and counted from one instant, so
+// that those keys are due at the same moment and go out in one request.
+type wave struct {
+	at    time.Time
+	waits map[int]time.Duration
+}
+
+// newWave starts a new wave; the next backoff is drawn afresh.
+func (r *run[K]) newWave() {
+	r.wave.at = time.Time{}
+	clear(r.wave.waits)
+}
+
+// waveWait is the backoff before retry n of a key failing in this wave,
+// and the instant it counts from.
+func (r *run[K]) waveWait(n int) (time.Time, time.Duration) {
+	if r.wave.at.IsZero() {
+		r.wave.at = time.Now()
+	}
+	if r.wave.waits == nil {
+		r.wave.waits = make(map[int]time.Duration)
+	}
+	w, ok := r.wave.waits[n]
+	if !ok {
+		w = r.backoff(n)
+		r.wave.waits[n] = w
+	}
+	return r.wave.at, w
 }
 
 func (r *run[K]) loop() {
@@ -205,6 +241,7 @@ func (r *run[K]) loop() {
 	timer.Stop()
 	defer timer.Stop()
 	for r.open > 0 || r.running > 0 {
+		r.newWave()
 		var next time.Time
 		if !r.stopping {
 			next = r.dispatchDue()
@@ -221,6 +258,7 @@ func (r *run[K]) loop() {
 		select {
 		case ev := <-r.events:
 			r.running--
+			r.newWave()
 			ev()
 		case <-wake:
 		case <-done:
@@ -499,13 +537,13 @@ func (r *run[K]) forget(s *keyState[K], b *cluster.Broker) {
 func (r *run[K]) again(s *keyState[K], same *cluster.Broker, cause error) {
 	s.tries++
 	s.cause = cause
-	wait := r.backoff(s.tries)
-	if dl, ok := r.ctx.Deadline(); ok && time.Now().Add(wait).After(dl) {
+	now, wait := r.waveWait(s.tries)
+	if dl, ok := r.ctx.Deadline(); ok && now.Add(wait).After(dl) {
 		r.finishFailed(s, context.DeadlineExceeded)
 		return
 	}
 	s.phase = waiting
-	s.readyAt = time.Now().Add(wait)
+	s.readyAt = now.Add(wait)
 	s.same = same
 	r.cl.Observer().Retry(r.call.Name, r.call.Describe(s.key), s.broker, s.tries, wait, cause)
 }

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -94,7 +94,7 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 	}
 	defer cancel()
 	for round := 1; ; round++ {
-		listed, disturbed, err := c.listGroupsRound(ctx, states, types)
+		listed, disturbed, err := c.listGroupsRound(ctx, states, types, round > 1)
 		switch {
 		case err != nil || !disturbed:
 			return listed, err
@@ -111,21 +111,49 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 // changing.
 const listGroupsRounds = 5
 
-// listGroupsRound asks every broker the client knows once, and reports
-// whether the round was disturbed: a broker was asked more than once, or
-// fresh metadata read after the round names other brokers than those asked.
-// Checking after the round, rather than refreshing before it, costs one
-// round trip instead of two and proves as much: every broker of the cluster
-// as it stood at the end was asked.
-func (c *Client) listGroupsRound(ctx context.Context, states, types []string) ([]ListedGroup, bool, error) {
-	ids, err := c.brokerIDs(ctx, 0)
+// listGroupsRound asks every broker once and reports whether the round was
+// disturbed: a broker was asked more than once, or the brokers asked are not
+// those of fresh metadata, read while the round runs and again after it.
+//
+// The first round asks the brokers the client already knows, and reads
+// fresh metadata at the same time instead of first: when the two agree, as
+// they do but for a cluster that changed since the client last looked, the
+// round costs one round trip fewer; when they differ, the round is
+// abandoned at once (a broker that left may not even answer a dial) and
+// the next round, like every later one, starts from fresh metadata. Either
+// way every broker named by metadata read after the round began, and by
+// metadata read after it ended, was asked.
+func (c *Client) listGroupsRound(ctx context.Context, states, types []string, fresh bool) ([]ListedGroup, bool, error) {
+	var (
+		ids []int32
+		err error
+	)
+	if fresh {
+		ids, err = c.brokerIDsNow(ctx)
+	} else {
+		ids, err = c.brokerIDs(ctx)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("list groups: %w", err)
+	}
+	roundCtx, cancelRound := context.WithCancel(ctx)
+	defer cancelRound()
+	var (
+		stale atomic.Bool
+		check sync.WaitGroup
+	)
+	if !fresh {
+		check.Go(func() {
+			if now, err := c.brokerIDsNow(roundCtx); err == nil && !slices.Equal(now, ids) {
+				stale.Store(true)
+				cancelRound()
+			}
+		})
 	}
 
 	var disturbed atomic.Bool
 	found := newResults[int32, []ListedGroup](len(ids))
-	failed := run(ctx, c, driver.Call[int32]{
+	failed := run(roundCtx, c, driver.Call[int32]{
 		Name:     "list groups",
 		Keys:     ids,
 		Route:    func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} },
@@ -160,30 +188,42 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string) ([
 			return map[int32]driver.Result{batch[0].Key: res}, nil
 		},
 	})
+	check.Wait()
+	if stale.Load() {
+		return nil, true, nil
+	}
 	for id, ke := range failed {
 		if errors.Is(ke.Err, cluster.ErrBrokerGone) {
 			delete(failed, id)
 			disturbed.Store(true)
 		}
 	}
-	if after, err := c.brokerIDs(ctx, time.Nanosecond); err == nil && !slices.Equal(after, ids) {
+	if after, err := c.brokerIDsNow(ctx); err == nil && !slices.Equal(after, ids) {
 		disturbed.Store(true)
 	}
 	return c.mergeListed(found.m), disturbed.Load(), callError("list groups", failed)
 }
 
-// brokerIDs lists the brokers' node ids, ascending, from metadata at most
-// maxAge old (the configured maximum age when 0).
-func (c *Client) brokerIDs(ctx context.Context, maxAge time.Duration) ([]int32, error) {
-	brokers, err := c.cl.Brokers(ctx, maxAge)
-	if err != nil {
-		return nil, err
-	}
+// brokerIDs lists the brokers' node ids, ascending, from metadata no older
+// than the configured maximum age.
+func (c *Client) brokerIDs(ctx context.Context) ([]int32, error) {
+	brokers, err := c.cl.Brokers(ctx, 0)
+	return nodeIDs(brokers), err
+}
+
+// brokerIDsNow lists the brokers' node ids, ascending, from a Metadata
+// request sent by this call.
+func (c *Client) brokerIDsNow(ctx context.Context) ([]int32, error) {
+	brokers, err := c.cl.BrokersNow(ctx)
+	return nodeIDs(brokers), err
+}
+
+func nodeIDs(brokers []*cluster.Broker) []int32 {
 	ids := make([]int32, len(brokers))
 	for i, b := range brokers {
 		ids[i] = b.ID
 	}
-	return ids, nil
+	return ids
 }
 
 // listGroupsMinVersion is the ListGroups version that can apply the

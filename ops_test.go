@@ -719,3 +719,67 @@ func TestRetriesStayBatched(t *testing.T) {
 	}
 	t.Logf("%d OffsetFetch requests (%d answered with the code)", sent, h.Hits())
 }
+
+// listGroupsHook runs a function once the client has had its third
+// ListGroups answer since the function was set.
+type listGroupsHook struct {
+	mu sync.Mutex
+	n  int
+	fn func()
+}
+
+func (h *listGroupsHook) after3(fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n, h.fn = 0, fn
+}
+
+func (h *listGroupsHook) OnRequest(ev kafadmin.RequestEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ev.API != "ListGroups" || h.fn == nil {
+		return
+	}
+	if h.n++; h.n == 3 {
+		h.fn()
+		h.fn = nil
+	}
+}
+
+// TestListGroupsWithStaleBrokers lists groups on a client whose cached
+// broker list is out of date: first it lacks a broker that holds a group
+// and leaves during the round (the group moving to a broker already asked),
+// then it names a broker that has left. Both lists must be complete, with
+// a nil error.
+func TestListGroupsWithStaleBrokers(t *testing.T) {
+	kc := seeded(t)
+	ctx := testContext(t)
+	hook := &listGroupsHook{}
+	cl := newClient(t, kc, kafadmin.WithHooks(hook))
+	_, err := cl.ListGroups(ctx, kafadmin.GroupFilter{}) // caches brokers 0, 1 and 2
+	must(t, err)
+
+	added, _, err := kc.Kfake().AddNode(-1, 0)
+	must(t, err)
+	for i := 0; kc.Coordinator("g") != added; i++ {
+		if i == 5000 {
+			t.Fatalf("could not move g to the new broker %d", added)
+		}
+		kc.Kfake().RehashCoordinators()
+	}
+	hook.after3(func() { must(t, kc.Kfake().RemoveNode(added)) })
+	listed, err := cl.ListGroups(ctx, kafadmin.GroupFilter{})
+	if err != nil || len(listed) != 1 || listed[0].Group != "g" {
+		t.Fatalf("a broker the cache lacked left during the round: listed %+v, %v; want g", listed, err)
+	}
+
+	gone, _, err := kc.Kfake().AddNode(-1, 0)
+	must(t, err)
+	_, err = cl.ListGroups(ctx, kafadmin.GroupFilter{}) // caches the new broker
+	must(t, err)
+	must(t, kc.Kfake().RemoveNode(gone))
+	listed, err = cl.ListGroups(ctx, kafadmin.GroupFilter{})
+	if err != nil || len(listed) != 1 || listed[0].Group != "g" {
+		t.Fatalf("the cache named a broker that left: listed %+v, %v; want g", listed, err)
+	}
+}

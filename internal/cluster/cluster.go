@@ -369,6 +369,27 @@ func (cl *Cluster) Brokers(ctx context.Context, maxAge time.Duration) ([]*Broker
 	return out, nil
 }
 
+// BrokersNow returns every broker of the cluster, by node id, from a
+// Metadata request this call sends itself: unlike Brokers, it never shares
+// a request already in flight, so the answer describes the cluster as it
+// stood after the call began.
+func (cl *Cluster) BrokersNow(ctx context.Context) ([]*Broker, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{}
+	resp, err := cl.RequestAny(ctx, req, metadataMin, metadataMax)
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	mr := resp.(*kmsg.MetadataResponse)
+	cl.applyMetadata(mr)
+	out := make([]*Broker, 0, len(mr.Brokers))
+	for _, mb := range mr.Brokers {
+		out = append(out, cl.upsertBroker(mb.NodeID, mb.Host, mb.Port))
+	}
+	slices.SortFunc(out, func(a, b *Broker) int { return int(a.ID) - int(b.ID) })
+	return out, nil
+}
+
 // Controller returns the controller broker.
 func (cl *Cluster) Controller(ctx context.Context) (*Broker, error) {
 	cl.mu.Lock()

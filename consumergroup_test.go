@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -407,5 +408,101 @@ func TestDescribeGroupsWithoutConsumerGroupDescribe(t *testing.T) {
 	}
 	if got := slices.Sorted(maps.Keys(d)); !slices.Equal(got, []string{"g", "live", "nope"}) {
 		t.Fatalf("described %v", got)
+	}
+}
+
+// placeTogether rehashes the coordinators until every group has the same
+// one, and returns it.
+func placeTogether(t *testing.T, kc *kafkatest.Cluster, groups ...string) int32 {
+	t.Helper()
+	for range 5000 {
+		coord := kc.Coordinator(groups[0])
+		if !slices.ContainsFunc(groups, func(g string) bool { return kc.Coordinator(g) != coord }) {
+			return coord
+		}
+		kc.Kfake().RehashCoordinators()
+	}
+	t.Fatalf("could not place %v on one coordinator", groups)
+	return -1
+}
+
+// TestDescribeGroupsOnOneCoordinator describes a KIP-848 group, a classic
+// group with a member, an empty classic group and a missing one, all on one
+// coordinator, so that one ConsumerGroupDescribe and one DescribeGroups
+// carry them all and their answers must be merged, while either answer
+// carries error codes for one group or all of them, or DescribeGroups'
+// connection breaks.
+func TestDescribeGroupsOnOneCoordinator(t *testing.T) {
+	kc := seeded(t)
+	ctx := testContext(t)
+	classicID, err := kc.JoinMember(ctx, kafkatest.Member{Group: "classic", InstanceID: "inst", ClientID: "old", Topics: []string{"orders"}})
+	must(t, err)
+	memberID, err := kc.JoinConsumerMember(ctx, kafkatest.ConsumerMember{Group: "kip848", ClientID: "c848", Topics: []string{"orders"}})
+	must(t, err)
+	coord := placeTogether(t, kc, "kip848", "classic", "g", "nope")
+	rec := &recorder{}
+	cl := newClient(t, kc, kafadmin.WithHooks(rec))
+
+	// dropDescribeGroups closes the connection of the next two
+	// DescribeGroups requests and returns how many it dropped so far.
+	dropDescribeGroups := func() func() int {
+		var dropped atomic.Int32
+		kc.Kfake().ControlKey(int16(kmsg.DescribeGroups), func(kmsg.Request) (kmsg.Response, error, bool) {
+			if dropped.Add(1) <= 2 {
+				kc.Kfake().KeepControl()
+				return nil, errors.New("connection dropped"), true
+			}
+			return nil, nil, false
+		})
+		return func() int { return int(dropped.Load()) }
+	}
+	for _, tc := range []struct {
+		name   string
+		faults []kfake.Fault
+		inject func() func() int
+	}{
+		{name: "no fault"},
+		{name: "DescribeGroups NOT_COORDINATOR for the KIP-848 group", faults: []kfake.Fault{{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: "kip848", Err: kerr.NotCoordinator, Count: 3}}},
+		{name: "DescribeGroups COORDINATOR_LOAD_IN_PROGRESS for the classic group", faults: []kfake.Fault{{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: "classic", Err: kerr.CoordinatorLoadInProgress, Count: 3}}},
+		{name: "DescribeGroups NOT_COORDINATOR for the empty group", faults: []kfake.Fault{{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: "g", Err: kerr.NotCoordinator, Count: 3}}},
+		{name: "ConsumerGroupDescribe COORDINATOR_LOAD_IN_PROGRESS for the KIP-848 group", faults: []kfake.Fault{{Keys: []kmsg.Key{kmsg.ConsumerGroupDescribe}, Group: "kip848", Err: kerr.CoordinatorLoadInProgress, Count: 3}}},
+		{name: "COORDINATOR_NOT_AVAILABLE for every group in both", faults: []kfake.Fault{{Keys: []kmsg.Key{kmsg.DescribeGroups, kmsg.ConsumerGroupDescribe}, Err: kerr.CoordinatorNotAvailable, Count: 4}}},
+		{name: "DescribeGroups' connection dropped twice", inject: dropDescribeGroups},
+	} {
+		var handles []*kfake.FaultHandle
+		for _, f := range tc.faults {
+			handles = append(handles, kc.FailNext(f))
+		}
+		dropped := func() int { return -1 }
+		if tc.inject != nil {
+			dropped = tc.inject()
+		}
+		rec.reset()
+		d, err := cl.DescribeGroups(ctx, "kip848", "classic", "g", "nope")
+		var ce *kafadmin.CallError
+		if !errors.As(err, &ce) || len(ce.Errors) != 1 || !errors.Is(err, kerr.GroupIDNotFound) || d["nope"].Err == nil {
+			t.Fatalf("%s: err %v, want only nope to fail, with GROUP_ID_NOT_FOUND", tc.name, err)
+		}
+		if err := checkConsumerGroup(d["kip848"], coord, memberID, "c848"); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if c := d["classic"]; c.Err != nil || c.Type != "classic" || c.State != "Stable" || len(c.Members) != 1 || c.Members[0].MemberID != classicID {
+			t.Fatalf("%s: classic = %+v, want Stable with member %s", tc.name, c, classicID)
+		}
+		if err := checkClassicEmpty(d["g"]); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for _, h := range handles {
+			if h.Hits() == 0 {
+				t.Fatalf("%s: the fault was never hit", tc.name)
+			}
+			h.Remove()
+		}
+		if tc.inject != nil && dropped() < 2 {
+			t.Fatalf("%s: %d connections dropped, want 2", tc.name, dropped())
+		}
+		if apis := rec.snapshotAPIs(); tc.faults == nil && tc.inject == nil && (apis["ConsumerGroupDescribe"] != 1 || apis["DescribeGroups"] != 1) {
+			t.Fatalf("%s: requests %v, want one ConsumerGroupDescribe and one DescribeGroups for the four groups", tc.name, apis)
+		}
 	}
 }

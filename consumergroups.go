@@ -85,6 +85,12 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 	wg.Go(func() { consumer, notConsumer, consumerErr = describeConsumerGroups(ctx, b, groups, consumerOut) })
 	wg.Go(func() { classic, classicErr = describeClassicGroups(ctx, b, groups, classicOut) })
 	wg.Wait()
+	if errors.As(consumerErr, &ue) && classicErr == nil {
+		// The broker no longer has ConsumerGroupDescribe (it was
+		// downgraded since its versions were read): DescribeGroups'
+		// answer stands for every group.
+		consumer, notConsumer, consumerErr = nil, groups, nil
+	}
 	if err := cmpErr(consumerErr, classicErr); err != nil {
 		return nil, err
 	}

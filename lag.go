@@ -50,9 +50,10 @@ type GroupLag struct {
 // no groups given it covers every consumer group of the cluster.
 //
 // It runs in two rounds whatever the number of groups: every group's
-// description and committed offsets at once (one request per coordinator
-// for each), then the log start and end offsets of every partition at once
-// (one request per leader for each).
+// description and committed offsets at once (per coordinator, one
+// OffsetFetch, and one DescribeGroups with one ConsumerGroupDescribe where
+// the broker has it), then the log start and end offsets of every partition
+// at once (one ListOffsets per leader for each).
 func (c *Client) Lag(ctx context.Context, groups ...string) (map[string]GroupLag, error) {
 	ctx, cancel, err := c.begin(ctx)
 	if err != nil {
@@ -163,7 +164,9 @@ func startLag(group string, d GroupDescription, o GroupOffsets) *GroupLag {
 	}
 	SortTopicPartitions(tps)
 	tps = slices.Compact(tps) // a partition assigned to two members
-	gl.Partitions = make([]PartitionLag, len(tps))
+	if len(tps) > 0 {
+		gl.Partitions = make([]PartitionLag, len(tps))
+	}
 	for i, tp := range tps {
 		committed := int64(-1)
 		if co, ok := o.Offsets[tp]; ok {

@@ -346,13 +346,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"groups", "list", "--sasl-mechanism", ""}, []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}},
 		{[]string{"groups", "list", "--cluster", ""}, []string{"prod", "staging"}},
 	} {
-		out, _, code := runBin(t, env, "", append([]string{"__complete"}, tc.args...)...)
-		var got []string
-		for _, l := range strings.Split(out, "\n") {
-			if l != "" && !strings.HasPrefix(l, ":") && !strings.HasPrefix(l, "Completion ended") {
-				got = append(got, l)
-			}
-		}
+		got, code := completions(t, env, tc.args...)
 		if code != 0 || !slices.Equal(got, tc.want) {
 			t.Fatalf("%v: exit %d, completions %q, want %q", tc.args, code, got, tc.want)
 		}
@@ -517,4 +511,18 @@ func waitAssigned(ctx context.Context, kc *kafkatest.Cluster, group string, n in
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// completions runs the binary's completion of args (the last one being the
+// word to complete) and returns the candidates it offers, and its exit code.
+func completions(t *testing.T, env []string, args ...string) ([]string, int) {
+	t.Helper()
+	out, _, code := runBin(t, env, "", append([]string{"__complete"}, args...)...)
+	var got []string
+	for _, l := range strings.Split(out, "\n") {
+		if l != "" && !strings.HasPrefix(l, ":") && !strings.HasPrefix(l, "Completion ended") {
+			got = append(got, l)
+		}
+	}
+	return got, code
 }

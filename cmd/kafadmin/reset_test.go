@@ -612,13 +612,7 @@ func TestResetOffsetsCompletion(t *testing.T) {
 		{[]string{"groups", "reset-offsets", "g", "--topic", "o"}, []string{"orders"}},
 		{[]string{"groups", "reset-offsets", "fresh", "--to-group", "l"}, []string{"live"}},
 	} {
-		out, _, code := runBin(t, env, "", append([]string{"__complete"}, tc.args...)...)
-		var got []string
-		for _, l := range strings.Split(out, "\n") {
-			if l != "" && !strings.HasPrefix(l, ":") && !strings.HasPrefix(l, "Completion ended") {
-				got = append(got, l)
-			}
-		}
+		got, code := completions(t, env, tc.args...)
 		if code != 0 || !slices.Equal(got, tc.want) {
 			t.Fatalf("%v: exit %d, completions %q, want %q", tc.args, code, got, tc.want)
 		}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafadmin/kafadmin/internal/faultnet"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -38,8 +40,8 @@ type Cluster struct {
 	removeMu sync.Mutex
 
 	mu      sync.Mutex
-	byAddr  map[string]*brokerListener // every listener kfake asked for
-	nodes   map[int32]*brokerListener
+	byAddr  map[string]*faultnet.Listener // every listener kfake asked for
+	nodes   map[int32]*faultnet.Listener
 	removed map[int32]bool
 	seeder  *kgo.Client
 
@@ -59,8 +61,8 @@ func Start(opts ...Option) (*Cluster, error) {
 
 	c := &Cluster{
 		cfg:     cfg,
-		byAddr:  make(map[string]*brokerListener),
-		nodes:   make(map[int32]*brokerListener),
+		byAddr:  make(map[string]*faultnet.Listener),
+		nodes:   make(map[int32]*faultnet.Listener),
 		removed: make(map[int32]bool),
 	}
 	kf, err := kfake.NewCluster(cfg.kfakeOptions(c.listen)...)
@@ -92,7 +94,7 @@ func New(t testing.TB, opts ...Option) *Cluster {
 
 // listen is kfake's listener function: every broker listener is ours.
 func (c *Cluster) listen(network, address string) (net.Listener, error) {
-	l, err := listenBroker(network, address)
+	l, err := faultnet.Listen(network, address)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +148,7 @@ func (c *Cluster) Close() {
 
 func (c *Cluster) closeListeners() {
 	c.mu.Lock()
-	listeners := make([]*brokerListener, 0, len(c.byAddr))
+	listeners := make([]*faultnet.Listener, 0, len(c.byAddr))
 	for _, l := range c.byAddr {
 		listeners = append(listeners, l)
 	}
@@ -223,7 +225,7 @@ func (c *Cluster) Running(node int32) bool {
 	if err != nil {
 		return false
 	}
-	running, _ := l.running()
+	running, _ := l.Running()
 	return running
 }
 
@@ -240,7 +242,7 @@ func (c *Cluster) runningNodes() []int32 {
 
 // broker returns the listener of an existing, not removed node of a cluster
 // that is not closed.
-func (c *Cluster) broker(node int32) (*brokerListener, error) {
+func (c *Cluster) broker(node int32) (*faultnet.Listener, error) {
 	if c.isClosed() {
 		return nil, errClosed
 	}

@@ -18,7 +18,7 @@ func (c *Cluster) ResetConnections(node int32) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return l.resetConns(), nil
+	return l.ResetConns(), nil
 }
 
 // CloseConnections closes every live client connection of a broker with a
@@ -29,7 +29,7 @@ func (c *Cluster) CloseConnections(node int32) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return l.closeConns(), nil
+	return l.CloseConns(), nil
 }
 
 // StopBroker takes a broker down as if its process crashed: its port refuses
@@ -42,7 +42,7 @@ func (c *Cluster) StopBroker(node int32) error {
 	if err != nil {
 		return err
 	}
-	if err := l.stop(); err != nil {
+	if err := l.Stop(); err != nil {
 		return fmt.Errorf("kafkatest: stopping node %d: %w", node, err)
 	}
 	return nil
@@ -55,7 +55,7 @@ func (c *Cluster) StartBroker(node int32) error {
 	if err != nil {
 		return err
 	}
-	if err := l.start(); err != nil {
+	if err := l.Start(); err != nil {
 		return fmt.Errorf("kafkatest: starting node %d: %w", node, err)
 	}
 	return nil
@@ -136,7 +136,7 @@ func (c *Cluster) SetBlackhole(node int32, on bool) error {
 	if err != nil {
 		return err
 	}
-	l.setBlackhole(on)
+	l.SetBlackhole(on)
 	return nil
 }
 
@@ -144,7 +144,7 @@ func (c *Cluster) SetBlackhole(node int32, on bool) error {
 // node.
 func (c *Cluster) Blackholed(node int32) bool {
 	l, err := c.broker(node)
-	return err == nil && l.blackhole.Load()
+	return err == nil && l.Blackholed()
 }
 
 // ShuffleLeaders gives every partition a random new leader among the brokers

@@ -213,36 +213,6 @@ func TestStopBrokerResetsConnectionsAcceptedDuringStop(t *testing.T) {
 	dialServed(t, addr)
 }
 
-// A connection the OS listener handed over just before a stop must be reset
-// when it reaches the broker after the stop, not served.
-func TestConnectionAcceptedAcrossStopIsReset(t *testing.T) {
-	l, err := listenBroker("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	client, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	ln, _, _ := l.acceptState()
-	raw, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	if err := l.stop(); err != nil {
-		t.Fatal(err)
-	}
-	if conn := l.track(ln, raw); conn != nil {
-		t.Fatal("a connection accepted before the stop was handed to the broker after it")
-	}
-	if err := readErr(client); !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("client read: %v, want connection reset", err)
-	}
-}
-
 func TestRestartBroker(t *testing.T) {
 	c := New(t)
 	ctx := testContext(t)

@@ -1,4 +1,9 @@
-package kafkatest
+// Package faultnet is a TCP listener that can fail the way a broker's port
+// does: refuse dials while stopped and accept again on the same port, reset
+// (RST) or close (FIN) every live connection, and swallow everything written
+// to its connections (a black hole). kafkatest serves its embedded brokers
+// through it, and realkafka's fault proxy puts it in front of real brokers.
+package faultnet
 
 import (
 	"fmt"
@@ -8,9 +13,9 @@ import (
 	"time"
 )
 
-// errListenerClosed is what Accept returns once kfake (or Close) has closed a
-// broker's listener; kfake's accept loop ends on it.
-var errListenerClosed = fmt.Errorf("kafkatest: broker listener closed: %w", net.ErrClosed)
+// errListenerClosed is what Accept returns once the listener is closed; an
+// accept loop (kfake's, a proxy's) ends on it.
+var errListenerClosed = fmt.Errorf("faultnet: listener closed: %w", net.ErrClosed)
 
 const (
 	// rebindAttempts and rebindBackoff bound how long StartBroker keeps
@@ -25,12 +30,13 @@ const (
 	maxAcceptBackoff = time.Second
 )
 
-// brokerListener is the net.Listener kfake serves one broker on. It owns the
-// OS listener and every connection accepted through it, which is what lets
-// the cluster stop a broker without kfake noticing: while stopped, the OS
-// listener is closed (dials are refused) but Accept blocks instead of failing,
-// so kfake's accept loop survives until the broker starts again.
-type brokerListener struct {
+// Listener is a net.Listener with fault controls. It owns the OS listener
+// and every connection accepted through it, which is what lets a server
+// behind it be stopped without noticing: while stopped, the OS listener is
+// closed (dials are refused) but Accept blocks instead of failing, so the
+// server's accept loop survives until the listener starts again. Every method
+// is safe for concurrent use.
+type Listener struct {
 	addr      net.Addr
 	blackhole atomic.Bool
 
@@ -38,29 +44,29 @@ type brokerListener struct {
 	os     net.Listener  // nil while stopped or closed
 	wake   chan struct{} // closed and replaced when os or closed changes
 	closed bool
-	conns  map[*brokerConn]struct{}
+	conns  map[*Conn]struct{}
 }
 
-// listenBroker binds address and returns a listener serving it.
-func listenBroker(network, address string) (*brokerListener, error) {
+// Listen binds address and returns a listener serving it.
+func Listen(network, address string) (*Listener, error) {
 	ln, err := net.Listen(network, address)
 	if err != nil {
 		return nil, err
 	}
-	return &brokerListener{
+	return &Listener{
 		addr:  ln.Addr(),
 		os:    ln,
 		wake:  make(chan struct{}),
-		conns: make(map[*brokerConn]struct{}),
+		conns: make(map[*Conn]struct{}),
 	}, nil
 }
 
-// Addr returns the broker's address, stable across stops and restarts.
-func (l *brokerListener) Addr() net.Addr { return l.addr }
+// Addr returns the listener's address, stable across stops and restarts.
+func (l *Listener) Addr() net.Addr { return l.addr }
 
-// Accept returns the next connection to the broker. While the broker is
-// stopped it blocks; once the listener is closed it returns an error.
-func (l *brokerListener) Accept() (net.Conn, error) {
+// Accept returns the next connection. While the listener is stopped it
+// blocks; once the listener is closed it returns an error.
+func (l *Listener) Accept() (net.Conn, error) {
 	backoff := minAcceptBackoff
 	for {
 		ln, wake, err := l.acceptState()
@@ -88,7 +94,7 @@ func (l *brokerListener) Accept() (net.Conn, error) {
 
 // acceptState returns the OS listener to accept on, or, while stopped, the
 // channel that is closed when that changes.
-func (l *brokerListener) acceptState() (net.Listener, <-chan struct{}, error) {
+func (l *Listener) acceptState() (net.Listener, <-chan struct{}, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -102,7 +108,7 @@ func (l *brokerListener) acceptState() (net.Listener, <-chan struct{}, error) {
 // replaced by a start it returns at once; otherwise the OS listener failed
 // while live, and it waits for backoff (or a state change) before the caller
 // tries again.
-func (l *brokerListener) waitAfterAcceptError(ln net.Listener, backoff time.Duration) error {
+func (l *Listener) waitAfterAcceptError(ln net.Listener, backoff time.Duration) error {
 	l.mu.Lock()
 	closed, current, wake := l.closed, l.os, l.wake
 	l.mu.Unlock()
@@ -124,8 +130,8 @@ func (l *brokerListener) waitAfterAcceptError(ln net.Listener, backoff time.Dura
 // track registers a freshly accepted connection. A connection accepted on a
 // listener that has since been stopped, restarted or closed is reset and nil
 // is returned.
-func (l *brokerListener) track(ln net.Listener, raw net.Conn) *brokerConn {
-	conn := &brokerConn{Conn: raw, l: l}
+func (l *Listener) track(ln net.Listener, raw net.Conn) *Conn {
+	conn := &Conn{Conn: raw, l: l}
 	l.mu.Lock()
 	live := !l.closed && l.os == ln
 	if live {
@@ -133,15 +139,14 @@ func (l *brokerListener) track(ln net.Listener, raw net.Conn) *brokerConn {
 	}
 	l.mu.Unlock()
 	if !live {
-		conn.reset()
+		conn.Reset()
 		return nil
 	}
 	return conn
 }
 
-// Close closes the listener for good and resets its live connections. kfake
-// calls it on Close and RemoveNode.
-func (l *brokerListener) Close() error {
+// Close closes the listener for good and resets its live connections.
+func (l *Listener) Close() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -161,9 +166,9 @@ func (l *brokerListener) Close() error {
 	return err
 }
 
-// stop closes the OS listener, so dials are refused, and resets every live
-// connection. Stopping a stopped broker does nothing.
-func (l *brokerListener) stop() error {
+// Stop closes the OS listener, so dials are refused, and resets every live
+// connection. Stopping a stopped listener does nothing.
+func (l *Listener) Stop() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -181,10 +186,10 @@ func (l *brokerListener) stop() error {
 	return err
 }
 
-// start binds the broker's address again and lets Accept hand connections to
-// kfake. Starting a running broker does nothing.
-func (l *brokerListener) start() error {
-	if running, err := l.running(); running || err != nil {
+// Start binds the listener's address again and lets Accept hand out
+// connections. Starting a running listener does nothing.
+func (l *Listener) Start() error {
+	if running, err := l.Running(); running || err != nil {
 		return err
 	}
 	ln, err := rebind(l.addr.String())
@@ -207,8 +212,8 @@ func (l *brokerListener) start() error {
 	return nil
 }
 
-// rebind listens on address, retrying for a short while: a stopped broker's
-// port is free for anything on the machine to take in the meantime.
+// rebind listens on address, retrying for a short while: a stopped
+// listener's port is free for anything on the machine to take in the meantime.
 func rebind(address string) (net.Listener, error) {
 	var err error
 	for range rebindAttempts {
@@ -218,12 +223,12 @@ func rebind(address string) (net.Listener, error) {
 		}
 		time.Sleep(rebindBackoff)
 	}
-	return nil, fmt.Errorf("kafkatest: cannot listen on %s again: %w; another process took the port while the broker was stopped", address, err)
+	return nil, fmt.Errorf("faultnet: cannot listen on %s again: %w; another process took the port while it was stopped", address, err)
 }
 
-// running reports whether the listener is serving, or an error if it is
+// Running reports whether the listener is serving, or an error if it is
 // closed.
-func (l *brokerListener) running() (bool, error) {
+func (l *Listener) Running() (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -232,15 +237,15 @@ func (l *brokerListener) running() (bool, error) {
 	return l.os != nil, nil
 }
 
-// setBlackhole turns discarding of the broker's writes on or off. Turning it
+// SetBlackhole turns discarding of writes to every connection on or off. Turning it
 // off resets the connections that lost writes, since their byte streams are
 // no longer what the client expects.
-func (l *brokerListener) setBlackhole(on bool) {
+func (l *Listener) SetBlackhole(on bool) {
 	l.blackhole.Store(on)
 	if on {
 		return
 	}
-	var lossy []*brokerConn
+	var lossy []*Conn
 	for _, conn := range l.snapshot() {
 		if conn.discarded.Load() {
 			lossy = append(lossy, conn)
@@ -249,11 +254,14 @@ func (l *brokerListener) setBlackhole(on bool) {
 	resetAll(lossy)
 }
 
-// resetConns resets every live connection and returns how many it reset.
-func (l *brokerListener) resetConns() int { return resetAll(l.snapshot()) }
+// Blackholed reports whether writes are being discarded.
+func (l *Listener) Blackholed() bool { return l.blackhole.Load() }
 
-// closeConns closes every live connection and returns how many it closed.
-func (l *brokerListener) closeConns() int {
+// ResetConns resets every live connection and returns how many it reset.
+func (l *Listener) ResetConns() int { return resetAll(l.snapshot()) }
+
+// CloseConns closes every live connection and returns how many it closed.
+func (l *Listener) CloseConns() int {
 	n := 0
 	for _, conn := range l.snapshot() {
 		if closed, _ := conn.closeOnce(false); closed {
@@ -263,59 +271,59 @@ func (l *brokerListener) closeConns() int {
 	return n
 }
 
-func (l *brokerListener) snapshot() []*brokerConn {
+func (l *Listener) snapshot() []*Conn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.connsLocked()
 }
 
-func (l *brokerListener) connsLocked() []*brokerConn {
-	conns := make([]*brokerConn, 0, len(l.conns))
+func (l *Listener) connsLocked() []*Conn {
+	conns := make([]*Conn, 0, len(l.conns))
 	for conn := range l.conns {
 		conns = append(conns, conn)
 	}
 	return conns
 }
 
-func (l *brokerListener) takeOSLocked() net.Listener {
+func (l *Listener) takeOSLocked() net.Listener {
 	ln := l.os
 	l.os = nil
 	return ln
 }
 
-func (l *brokerListener) signalLocked() {
+func (l *Listener) signalLocked() {
 	close(l.wake)
 	l.wake = make(chan struct{})
 }
 
-func (l *brokerListener) forget(conn *brokerConn) {
+func (l *Listener) forget(conn *Conn) {
 	l.mu.Lock()
 	delete(l.conns, conn)
 	l.mu.Unlock()
 }
 
-func resetAll(conns []*brokerConn) int {
+func resetAll(conns []*Conn) int {
 	n := 0
 	for _, conn := range conns {
-		if conn.reset() {
+		if conn.Reset() {
 			n++
 		}
 	}
 	return n
 }
 
-// brokerConn is one client connection to a broker. Its Write discards while
-// the broker is black-holed, and closing it removes it from its listener.
-type brokerConn struct {
+// Conn is one accepted connection. Its Write discards while the listener is
+// black-holed, and closing it removes it from its listener.
+type Conn struct {
 	net.Conn
-	l         *brokerListener
+	l         *Listener
 	closed    atomic.Bool
 	discarded atomic.Bool
 }
 
-// Write writes b, or, while the broker is black-holed, reports success
+// Write writes b, or, while the listener is black-holed, reports success
 // without sending anything.
-func (c *brokerConn) Write(b []byte) (int, error) {
+func (c *Conn) Write(b []byte) (int, error) {
 	if c.l.blackhole.Load() {
 		c.discarded.Store(true)
 		return len(b), nil
@@ -324,14 +332,14 @@ func (c *brokerConn) Write(b []byte) (int, error) {
 }
 
 // Close closes the connection with a FIN.
-func (c *brokerConn) Close() error {
+func (c *Conn) Close() error {
 	_, err := c.closeOnce(false)
 	return err
 }
 
-// reset closes the connection with an RST, reporting whether this call closed
-// it.
-func (c *brokerConn) reset() bool {
+// Reset closes the connection with an RST, so the peer reads "connection
+// reset by peer", reporting whether this call closed it.
+func (c *Conn) Reset() bool {
 	closed, _ := c.closeOnce(true)
 	return closed
 }
@@ -339,7 +347,7 @@ func (c *brokerConn) reset() bool {
 // closeOnce closes the connection, with an RST if rst is set, and removes it
 // from its listener. It reports whether this call closed the connection;
 // closing a closed connection returns net.ErrClosed.
-func (c *brokerConn) closeOnce(rst bool) (bool, error) {
+func (c *Conn) closeOnce(rst bool) (bool, error) {
 	if !c.closed.CompareAndSwap(false, true) {
 		return false, net.ErrClosed
 	}

@@ -7,10 +7,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafadmin/kafadmin/internal/groupmember"
 )
 
 const (
@@ -20,13 +20,6 @@ const (
 	// kfake's default bounds on a classic member's session timeout.
 	minSessionTimeout = 6 * time.Second
 	maxSessionTimeout = 5 * time.Minute
-
-	consumerProtocolType = "consumer"
-	rangeAssignor        = "range"
-
-	// maxJoinAttempts bounds the JoinGroup round trips one JoinMember makes
-	// (a MEMBER_ID_REQUIRED answer costs one).
-	maxJoinAttempts = 5
 
 	groupPollInterval = 20 * time.Millisecond
 	groupStateStable  = "Stable"
@@ -84,17 +77,14 @@ func (c *Cluster) JoinMember(ctx context.Context, m Member) (string, error) {
 	}
 	defer cl.Close()
 
-	join, err := joinAsLeader(ctx, cl, m)
+	memberID, err := groupmember.Join(ctx, cl, groupmember.Spec{Group: m.Group, InstanceID: m.InstanceID, Topics: m.Topics, SessionTimeout: m.SessionTimeout}, assignment)
 	if err != nil {
+		return "", fmt.Errorf("kafkatest: %w", err)
+	}
+	if err := c.waitStableWith(ctx, m.Group, memberID); err != nil {
 		return "", err
 	}
-	if err := syncAssignment(ctx, cl, m, join, assignment); err != nil {
-		return "", err
-	}
-	if err := c.waitStableWith(ctx, m.Group, join.MemberID); err != nil {
-		return "", err
-	}
-	return join.MemberID, nil
+	return memberID, nil
 }
 
 // normalized returns m with defaults filled in, or an error if a required
@@ -119,8 +109,8 @@ func (m Member) normalized() (Member, error) {
 
 // fullAssignment returns an assignment of every partition of topics.
 func (c *Cluster) fullAssignment(topics []string) ([]byte, error) {
-	a := kmsg.NewConsumerMemberAssignment()
-	for _, topic := range slices.Sorted(slices.Values(topics)) {
+	partitions := make(map[string][]int32, len(topics))
+	for _, topic := range topics {
 		var infos []*kfake.PartitionInfo
 		if err := c.onLoop(func(kf *kfake.Cluster) { infos = kf.PartitionInfos(topic) }); err != nil {
 			return nil, err
@@ -128,14 +118,11 @@ func (c *Cluster) fullAssignment(topics []string) ([]byte, error) {
 		if len(infos) == 0 {
 			return nil, fmt.Errorf("kafkatest: topic %q does not exist; create it before JoinMember subscribes to it", topic)
 		}
-		at := kmsg.NewConsumerMemberAssignmentTopic()
-		at.Topic = topic
 		for _, info := range infos {
-			at.Partitions = append(at.Partitions, info.Partition)
+			partitions[topic] = append(partitions[topic], info.Partition)
 		}
-		a.Topics = append(a.Topics, at)
 	}
-	return a.AppendTo(nil), nil
+	return groupmember.Assignment(partitions), nil
 }
 
 // checkAlone fails if the group has members other than m's instance.
@@ -151,75 +138,6 @@ func (c *Cluster) checkAlone(m Member) error {
 		if gm.InstanceID == nil || *gm.InstanceID != m.InstanceID {
 			return fmt.Errorf("kafkatest: group %q already has member %q; JoinMember's member must be alone in its group", m.Group, gm.MemberID)
 		}
-	}
-	return nil
-}
-
-// joinAsLeader sends JoinGroup until the member is in the group and returns
-// the response, which must name the member as the leader.
-func joinAsLeader(ctx context.Context, cl *kgo.Client, m Member) (*kmsg.JoinGroupResponse, error) {
-	req := joinRequest(m)
-	for range maxJoinAttempts {
-		kresp, err := cl.Request(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("kafkatest: joining group %q: %w", m.Group, err)
-		}
-		resp := kresp.(*kmsg.JoinGroupResponse)
-		switch err := kerr.ErrorForCode(resp.ErrorCode); {
-		case errors.Is(err, kerr.MemberIDRequired):
-			req.MemberID = resp.MemberID
-		case err != nil:
-			return nil, fmt.Errorf("kafkatest: joining group %q as %q with session timeout %v: %w", m.Group, m.InstanceID, m.SessionTimeout, err)
-		case resp.LeaderID != resp.MemberID:
-			return nil, fmt.Errorf("kafkatest: member %q joined group %q but %q leads it; JoinMember's member must be alone in its group", resp.MemberID, m.Group, resp.LeaderID)
-		default:
-			return resp, nil
-		}
-	}
-	return nil, fmt.Errorf("kafkatest: joining group %q: still not in the group after %d JoinGroup requests", m.Group, maxJoinAttempts)
-}
-
-func joinRequest(m Member) *kmsg.JoinGroupRequest {
-	meta := kmsg.NewConsumerMemberMetadata()
-	meta.Topics = m.Topics
-
-	protocol := kmsg.NewJoinGroupRequestProtocol()
-	protocol.Name = rangeAssignor
-	protocol.Metadata = meta.AppendTo(nil)
-
-	timeout := int32(m.SessionTimeout.Milliseconds())
-	req := kmsg.NewPtrJoinGroupRequest()
-	req.Group = m.Group
-	req.SessionTimeoutMillis = timeout
-	req.RebalanceTimeoutMillis = timeout
-	req.InstanceID = kmsg.StringPtr(m.InstanceID)
-	req.ProtocolType = consumerProtocolType
-	req.Protocols = []kmsg.JoinGroupRequestProtocol{protocol}
-	return req
-}
-
-// syncAssignment sends the leader's SyncGroup, assigning the member
-// assignment.
-func syncAssignment(ctx context.Context, cl *kgo.Client, m Member, join *kmsg.JoinGroupResponse, assignment []byte) error {
-	a := kmsg.NewSyncGroupRequestGroupAssignment()
-	a.MemberID = join.MemberID
-	a.MemberAssignment = assignment
-
-	req := kmsg.NewPtrSyncGroupRequest()
-	req.Group = m.Group
-	req.Generation = join.Generation
-	req.MemberID = join.MemberID
-	req.InstanceID = kmsg.StringPtr(m.InstanceID)
-	req.ProtocolType = kmsg.StringPtr(consumerProtocolType)
-	req.Protocol = kmsg.StringPtr(rangeAssignor)
-	req.GroupAssignment = []kmsg.SyncGroupRequestGroupAssignment{a}
-
-	kresp, err := cl.Request(ctx, req)
-	if err != nil {
-		return fmt.Errorf("kafkatest: syncing group %q: %w", m.Group, err)
-	}
-	if err := kerr.ErrorForCode(kresp.(*kmsg.SyncGroupResponse).ErrorCode); err != nil {
-		return fmt.Errorf("kafkatest: syncing group %q as %q: %w", m.Group, m.InstanceID, err)
 	}
 	return nil
 }

@@ -444,10 +444,9 @@ func (c *Cluster) waitServing(ctx context.Context, nodes []*node) error {
 	why := "no answer yet"
 	for {
 		for _, n := range nodes {
-			if p := n.process(); p == nil || p.exited() {
-				if p == nil {
-					return fmt.Errorf("realkafka: node %d is not running", n.id)
-				}
+			if p := n.process(); p == nil {
+				return fmt.Errorf("realkafka: node %d was never started", n.id)
+			} else if p.exited() {
 				return c.exitedError(n, p)
 			}
 		}

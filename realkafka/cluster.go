@@ -65,7 +65,7 @@ type node struct {
 	ops sync.Mutex
 
 	mu   sync.Mutex
-	proc *process // nil while the node is down
+	proc *process // the last JVM started, nil before the first
 }
 
 func (n *node) dataDir() string   { return filepath.Join(n.dir, "data") }
@@ -75,6 +75,17 @@ func (n *node) pidPath() string   { return filepath.Join(n.dir, "jvm.pid") }
 func (n *node) internalAddr() string {
 	return "127.0.0.1:" + strconv.Itoa(n.internalPort)
 }
+
+func (n *node) internalPortOrController() int {
+	if n.broker {
+		return n.internalPort
+	}
+	return n.controllerPort
+}
+
+// afterPickPorts, when set (by tests), is called with the first node's
+// first port after every pick, before any JVM binds it.
+var afterPickPorts func(port int)
 
 func (n *node) process() *process {
 	n.mu.Lock()
@@ -89,12 +100,7 @@ func (n *node) process() *process {
 // log.
 func New(t testing.TB, opts ...Option) *Cluster {
 	t.Helper()
-	if err := Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("real Kafka tests need Java and Maven, and CI=true makes their absence a failure:\n%v", err)
-		}
-		t.Skipf("skipping a test on real Apache Kafka: %v\nInstall a JDK 17+ and Maven 3 to run it (the first run downloads Kafka's jars, about 45 MB, from Maven Central); set CI=true to make their absence a failure.", err)
-	}
+	SkipUnlessAvailable(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	c, err := Start(ctx, append([]Option{Logf(t.Logf)}, opts...)...)
@@ -103,9 +109,7 @@ func New(t testing.TB, opts ...Option) *Cluster {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, n := range c.nodes {
-				t.Logf("last lines of node %d's log (%s):\n%s", n.id, n.logPath(), c.LogTail(n.id, 40))
-			}
+			c.logTails(t)
 		}
 		if err := c.Close(); err != nil {
 			t.Error(err)
@@ -144,7 +148,7 @@ func Start(ctx context.Context, opts ...Option) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, java: java, classpath: strings.Join(jars, string(os.PathListSeparator)), byID: map[int32]*node{}}
 	if cfg.exclusive {
 		wait := time.Now()
-		release, err := lockFile(ctx, filepath.Join(os.TempDir(), "realkafka-exclusive.lock"))
+		release, err := exclusive.acquire(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -192,6 +196,9 @@ func (c *Cluster) start(ctx context.Context) error {
 	for attempt := 1; ; attempt++ {
 		if err := c.pickPorts(); err != nil {
 			return err
+		}
+		if afterPickPorts != nil {
+			afterPickPorts(c.nodes[0].internalPortOrController())
 		}
 		if err := c.writeProperties(); err != nil {
 			return err
@@ -359,12 +366,14 @@ func (c *Cluster) startAll(ctx context.Context) error {
 			return err
 		}
 	}
-	if c.ctl == nil {
-		var seeds []string
-		for _, n := range c.brokers() {
-			seeds = append(seeds, n.internalAddr())
-		}
-		cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ClientID("realkafka-control"),
+	// The control client is made anew for every attempt: a retry moves
+	// the internal listeners to other ports.
+	if c.ctl != nil {
+		c.ctl.Close()
+		c.ctl = nil
+	}
+	{
+		cl, err := kgo.NewClient(kgo.SeedBrokers(c.internalSeeds()...), kgo.ClientID("realkafka-control"),
 			kgo.DialTimeout(2*time.Second), kgo.RequestRetries(0), kgo.RetryTimeout(5*time.Second),
 			kgo.MetadataMinAge(100*time.Millisecond))
 		if err != nil {
@@ -422,11 +431,7 @@ func (c *Cluster) follow(n *node, p *process) {
 		_ = px.setBroker("", false)
 	}
 	_ = os.Remove(n.pidPath())
-	n.mu.Lock()
-	if n.proc == p {
-		n.proc = nil
-	}
-	n.mu.Unlock()
+	close(p.followed)
 }
 
 // errPortTaken marks a JVM that could not bind a port picked for it:

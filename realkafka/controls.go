@@ -76,7 +76,7 @@ func (c *Cluster) StopNode(ctx context.Context, id int32) error {
 
 // KillNode kills a node's JVM with SIGKILL, as a crash would: connections
 // break, and the controller notices only when the broker's session times
-// out (3 s), then fences it and moves its leaderships and groups. KillNode
+// out (9 s), then fences it and moves its leaderships and groups. KillNode
 // returns once the JVM is gone; killing a node that is down does nothing.
 func (c *Cluster) KillNode(id int32) error {
 	n, err := c.node(id)
@@ -94,11 +94,9 @@ func (c *Cluster) KillNode(id int32) error {
 }
 
 // awaitFollower waits until the watcher of p has taken the node's proxies
-// down and forgotten p.
-func (c *Cluster) awaitFollower(n *node, p *process) {
-	for n.process() == p {
-		time.Sleep(5 * time.Millisecond)
-	}
+// down.
+func (c *Cluster) awaitFollower(_ *node, p *process) {
+	<-p.followed
 }
 
 // StartNode starts a node that is down, with the same node id, ports and
@@ -168,7 +166,7 @@ func (c *Cluster) KillAndRestartNode(ctx context.Context, id int32, downtime tim
 
 // PauseNode stops a node's JVM with SIGSTOP: connections stay open and new
 // ones are accepted (by the kernel), but nothing is answered, and a broker
-// stops heartbeating, so the controller fences it after 3 s and moves its
+// stops heartbeating, so the controller fences it after 9 s and moves its
 // leaderships and groups. ResumeNode continues it.
 func (c *Cluster) PauseNode(id int32) error {
 	n, err := c.node(id)

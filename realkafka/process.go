@@ -62,6 +62,9 @@ type process struct {
 	log  *os.File
 	done chan struct{} // closed once the process has exited and been reaped
 	err  error         // its exit status, set before done is closed
+	// followed is closed once the cluster has taken the node's proxies
+	// down after the process exited.
+	followed chan struct{}
 
 	mu     sync.Mutex
 	paused bool
@@ -81,7 +84,7 @@ func startProcess(sp *spawner, java string, args []string, logPath string) (*pro
 		log.Close()
 		return nil, fmt.Errorf("realkafka: starting %s: %w", java, err)
 	}
-	p := &process{cmd: cmd, log: log, done: make(chan struct{})}
+	p := &process{cmd: cmd, log: log, done: make(chan struct{}), followed: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		fmt.Fprintf(log, "==== realkafka: exited at %s: %v\n", time.Now().Format(time.RFC3339Nano), exitStatus(p.err))

@@ -13,9 +13,12 @@ import (
 
 	"github.com/kafadmin/kafadmin"
 	"github.com/kafadmin/kafadmin/kafkatest"
+	"github.com/kafadmin/kafadmin/realkafka"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain closes the real Kafka cluster the tests share before checking
+// that no goroutine outlived them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(realkafka.M(m)) }
 
 // testContext is generous: tests must not flake on a slow machine, and a
 // call that hangs fails the test rather than the run.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -579,18 +580,50 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 	must(t, err)
 }
 
+// TestLagWhileBrokersRoll has 32 goroutines call Lag on one client while
+// every broker restarts in turn: no call may fail or be wrong.
 func TestLagWhileBrokersRoll(t *testing.T) {
-	kc := seeded(t)
-	for _, g := range []string{"a", "b", "c"} {
-		commitAll(t, kc, g, "orders", 4, 5)
-	}
-	cl := newClient(t, kc)
+	t.Run("embedded", func(t *testing.T) {
+		kc := seeded(t)
+		for _, g := range []string{"a", "b", "c"} {
+			commitAll(t, kc, g, "orders", 4, 5)
+		}
+		want := map[string]int64{"g": 28, "a": 20, "b": 20, "c": 20}
+		lagThroughRoll(t, newClient(t, kc), want, func(ctx context.Context) error {
+			return kc.RollingRestart(ctx, 500*time.Millisecond, 200*time.Millisecond)
+		})
+	})
+	t.Run("kafka", func(t *testing.T) {
+		rk := sharedKafka(t)
+		ctx := testContext(t)
+		want := map[string]int64{}
+		for i, g := range []string{"roll-a", "roll-b", "roll-c", "roll-d"} {
+			offsets := map[int32]int64{}
+			for p := range int32(ordersParts) {
+				offsets[p] = int64(5 + i)
+			}
+			must(t, rk.CommitOffsets(ctx, g, map[string]map[int32]int64{"orders": offsets}))
+			want[g] = int64(ordersParts * (ordersRecords - 5 - i))
+		}
+		cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(rk.Addrs()...))
+		must(t, err)
+		t.Cleanup(func() { cl.Close() })
+		lagThroughRoll(t, cl, want, func(ctx context.Context) error { return rk.RollingRestart(ctx, 0) })
+	})
+}
+
+// lagThroughRoll calls Lag of want's groups from 32 goroutines until roll
+// returns, and fails the test if any call failed or got a total lag other
+// than want's.
+func lagThroughRoll(t *testing.T, cl *kafadmin.Client, want map[string]int64, roll func(ctx context.Context) error) {
+	t.Helper()
 	ctx := testContext(t)
-	_, err := cl.Lag(ctx, "g", "a", "b", "c")
+	groups := slices.Sorted(maps.Keys(want))
+	_, err := cl.Lag(ctx, groups...)
 	must(t, err)
 
 	rolled := make(chan error, 1)
-	go func() { rolled <- kc.RollingRestart(ctx, 500*time.Millisecond, 200*time.Millisecond) }()
+	go func() { rolled <- roll(ctx) }()
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex
@@ -599,20 +632,23 @@ func TestLagWhileBrokersRoll(t *testing.T) {
 		stop   = make(chan struct{})
 	)
 	for range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				select {
 				case <-stop:
 					return
 				default:
 				}
-				callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				lags, err := cl.Lag(callCtx, "g", "a", "b", "c")
+				callCtx, cancel := context.WithTimeout(ctx, time.Minute)
+				lags, err := cl.Lag(callCtx, groups...)
 				cancel()
-				if err == nil && (lags["g"].TotalLag != 28 || lags["a"].TotalLag != 20) {
-					err = fmt.Errorf("wrong lag: g=%d a=%d, want 28 and 20", lags["g"].TotalLag, lags["a"].TotalLag)
+				if err == nil {
+					for _, g := range groups {
+						if lags[g].TotalLag != want[g] {
+							err = fmt.Errorf("wrong lag: group %s at %d, want %d", g, lags[g].TotalLag, want[g])
+							break
+						}
+					}
 				}
 				mu.Lock()
 				calls++
@@ -621,7 +657,7 @@ func TestLagWhileBrokersRoll(t *testing.T) {
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	must(t, <-rolled)
 	close(stop)

@@ -24,6 +24,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kafadmin/kafadmin/kafkatest"
+	"github.com/kafadmin/kafadmin/realkafka"
 )
 
 // update rewrites the golden files and docs/cli.md instead of comparing.
@@ -45,7 +46,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
+	goleak.VerifyTestMain(realkafka.M(m), goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
 }
 
 // runBin runs the built binary with env added to the test's environment

@@ -65,6 +65,13 @@ type Cell struct {
 	RecoveryMs float64 `json:"recovery_ms"`
 	// SlowestMs is the longest call of the run.
 	SlowestMs float64 `json:"slowest_ms"`
+	// MedianMs is the median call of the run.
+	MedianMs float64 `json:"median_ms,omitempty"`
+	// ServeMs is, on the real-Kafka table, when the cluster could serve
+	// the attacked groups again, from the fault (RecoveryMs then counts
+	// from this moment); -1 if it never did within the run. Zero on the
+	// embedded table.
+	ServeMs float64 `json:"serve_ms,omitempty"`
 	// FirstError and FirstWrong are examples: the first failure and the
 	// first wrong result, with their operation.
 	FirstError string `json:"first_error,omitempty"`
@@ -110,16 +117,65 @@ func Run(ctx context.Context, scenarios []Scenario, clients []Client, opts Optio
 	return cells
 }
 
-// call is one finished call of a loop.
-type call struct {
-	op         string
-	start, end time.Time
-	err        error
+// Call is one finished call of a loop.
+type Call struct {
+	Op         string
+	Start, End time.Time
+	Err        error
 }
 
-func (c call) wrong() bool {
+// Wrong reports a call that returned no error but a result that differs
+// from the seeded data.
+func (c Call) Wrong() bool {
 	var w *wrongResult
-	return errors.As(c.err, &w)
+	return errors.As(c.Err, &w)
+}
+
+// Loops are one client's operation loops: one per operation, each starting
+// a call every Interval (a slower call is followed at once by the next),
+// every call checked against the seeded data.
+type Loops struct {
+	mu    sync.Mutex
+	calls []Call
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+// StartLoops starts admin's loops.
+func StartLoops(ctx context.Context, admin Admin, opts Options) *Loops {
+	l := &Loops{stop: make(chan struct{})}
+	for _, op := range operations {
+		l.wg.Go(func() {
+			for {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				start := time.Now()
+				err := runCall(ctx, admin, op, opts.CallTimeout)
+				l.mu.Lock()
+				l.calls = append(l.calls, Call{Op: op.name, Start: start, End: time.Now(), Err: err})
+				l.mu.Unlock()
+				select {
+				case <-l.stop:
+					return
+				case <-time.After(time.Until(start.Add(opts.Interval))):
+				}
+			}
+		})
+	}
+	return l
+}
+
+// Stop stops the loops, waits for the calls in flight (each gives up a
+// second after its deadline) and returns every call made.
+func (l *Loops) Stop() []Call {
+	close(l.stop)
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.calls
 }
 
 // RunCell runs one scenario for one client: a fresh cluster, a warmed-up
@@ -139,39 +195,13 @@ func RunCell(ctx context.Context, sc Scenario, cl Client, opts Options) Cell {
 		cell.Err = fmt.Sprintf("connecting %s: %v", cl.Name, err)
 		return cell
 	}
-	defer closeWithin(admin, 5*time.Second)
-	if err := warmUp(ctx, admin, opts); err != nil {
+	defer CloseWithin(admin, 5*time.Second)
+	if err := WarmUp(ctx, admin, opts); err != nil {
 		cell.Err = fmt.Sprintf("warming %s up: %v", cl.Name, err)
 		return cell
 	}
 
-	var (
-		mu    sync.Mutex
-		calls []call
-		stop  = make(chan struct{})
-		wg    sync.WaitGroup
-	)
-	for _, op := range operations {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				start := time.Now()
-				err := runCall(ctx, admin, op, opts.CallTimeout)
-				mu.Lock()
-				calls = append(calls, call{op: op.name, start: start, end: time.Now(), err: err})
-				mu.Unlock()
-				select {
-				case <-stop:
-					return
-				case <-time.After(time.Until(start.Add(opts.Interval))):
-				}
-			}
-		})
-	}
+	loops := StartLoops(ctx, admin, opts)
 
 	time.Sleep(opts.Baseline)
 	t0 := time.Now()
@@ -188,13 +218,12 @@ func RunCell(ctx context.Context, sc Scenario, cl Client, opts Options) Cell {
 		}
 		time.Sleep(time.Until(f.end.Add(opts.Tail)))
 	}
-	close(stop)
-	wg.Wait()
+	calls := loops.Stop()
 	if injectErr != nil {
 		cell.Err = fmt.Sprintf("injecting the fault: %v", injectErr)
 		return cell
 	}
-	summarize(&cell, calls, t0)
+	Summarize(&cell, calls, t0, t0)
 	return cell
 }
 
@@ -220,9 +249,10 @@ func runCall(ctx context.Context, admin Admin, op operation, timeout time.Durati
 	}
 }
 
-// warmUp makes every call once, as a long-running monitor's client has: it
-// is connected and has the coordinators and topics cached.
-func warmUp(ctx context.Context, admin Admin, opts Options) error {
+// WarmUp makes every call once, as a long-running monitor's client has: it
+// is connected and has the coordinators and topics cached. Each call is
+// tried up to 5 times.
+func WarmUp(ctx context.Context, admin Admin, opts Options) error {
 	for _, op := range operations {
 		var err error
 		for range 5 {
@@ -238,7 +268,8 @@ func warmUp(ctx context.Context, admin Admin, opts Options) error {
 	return nil
 }
 
-func closeWithin(admin Admin, d time.Duration) {
+// CloseWithin closes admin, giving up on waiting after d.
+func CloseWithin(admin Admin, d time.Duration) {
 	done := make(chan struct{})
 	go func() {
 		_ = admin.Close()
@@ -250,41 +281,38 @@ func closeWithin(admin Admin, d time.Duration) {
 	}
 }
 
-func summarize(cell *Cell, calls []call, t0 time.Time) {
-	slices.SortFunc(calls, func(a, b call) int { return a.start.Compare(b.start) })
+// Summarize fills cell's counts from calls. Recovery is, over the
+// operations, the longest time from "from" to the end of the operation's
+// first successful call that started at or after fault and after which no
+// call of that operation failed; -1 if some operation never recovered, and
+// 0 if every operation had recovered by "from". The embedded table measures
+// from the fault itself; the real one from when the cluster could serve
+// again.
+func Summarize(cell *Cell, calls []Call, fault, from time.Time) {
+	slices.SortFunc(calls, func(a, b Call) int { return a.Start.Compare(b.Start) })
 	cell.Calls = len(calls)
-	recovery := time.Duration(0)
+	cell.RecoveryMs = 0
 	for _, op := range operations {
-		// The end of the first success that started after the fault
-		// and after the operation's last failure.
-		var recovered time.Time
-		for _, c := range calls {
-			if c.op != op.name {
-				continue
-			}
-			switch {
-			case c.err != nil:
-				recovered = time.Time{}
-			case recovered.IsZero() && !c.start.Before(t0):
-				recovered = c.end
-			}
-		}
+		recovered := Recovered(calls, op.name, fault)
 		if recovered.IsZero() {
-			recovery = -1
+			cell.RecoveryMs = -1
 			break
 		}
-		recovery = max(recovery, recovered.Sub(t0))
+		cell.RecoveryMs = max(cell.RecoveryMs, ms(recovered.Sub(from)))
 	}
-	if recovery < 0 {
-		cell.RecoveryMs = -1
-	} else {
-		cell.RecoveryMs = ms(recovery)
+	if len(calls) > 0 {
+		took := make([]time.Duration, len(calls))
+		for i, c := range calls {
+			took[i] = c.End.Sub(c.Start)
+		}
+		slices.Sort(took)
+		cell.MedianMs = ms(took[len(took)/2])
 	}
 	for _, c := range calls {
-		cell.SlowestMs = max(cell.SlowestMs, ms(c.end.Sub(c.start)))
+		cell.SlowestMs = max(cell.SlowestMs, ms(c.End.Sub(c.Start)))
 		switch {
-		case c.err == nil:
-		case c.wrong():
+		case c.Err == nil:
+		case c.Wrong():
 			cell.Wrong++
 			if cell.FirstWrong == "" {
 				cell.FirstWrong = example(c)
@@ -298,8 +326,27 @@ func summarize(cell *Cell, calls []call, t0 time.Time) {
 	}
 }
 
-func example(c call) string {
-	s := fmt.Sprintf("%s: %v", c.op, c.err)
+// Recovered returns the end of the first successful call of op that
+// started at or after fault and after which no call of op failed; zero if
+// there is none. calls must be sorted by start.
+func Recovered(calls []Call, op string, fault time.Time) time.Time {
+	var recovered time.Time
+	for _, c := range calls {
+		if c.Op != op {
+			continue
+		}
+		switch {
+		case c.Err != nil:
+			recovered = time.Time{}
+		case recovered.IsZero() && !c.Start.Before(fault):
+			recovered = c.End
+		}
+	}
+	return recovered
+}
+
+func example(c Call) string {
+	s := fmt.Sprintf("%s: %v", c.Op, c.Err)
 	const maxLen = 300
 	if len(s) > maxLen {
 		s = s[:maxLen] + "..."

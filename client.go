@@ -37,6 +37,9 @@ type Client struct {
 	cfg config
 	cl  *cluster.Cluster
 
+	// coordinators are the group coordinators ListGroups found active.
+	coordinators activeCoordinators
+
 	closeOnce sync.Once
 }
 

@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafadmin/kafadmin/internal/cluster"
-	"github.com/kafadmin/kafadmin/internal/conn"
 	"github.com/kafadmin/kafadmin/internal/driver"
 	"github.com/kafadmin/kafadmin/internal/kafkaerr"
 )
@@ -72,158 +69,6 @@ func canonical(in []string, known []string, what string) ([]string, error) {
 		out = append(out, known[i])
 	}
 	return out, nil
-}
-
-// ListGroups lists the cluster's groups, asking every broker for the groups
-// it coordinates, all at once. A round in which some broker had to be asked
-// again (it restarted, or its connection broke) may have missed a group
-// moving between brokers, so ListGroups then runs another round, answering
-// with the first round in which every broker answered at once (after at
-// most listGroupsRounds rounds, the last one). A group reported by two
-// brokers is listed once. The result is sorted by group id. A broker that
-// left the cluster during the call is skipped: its groups moved to the
-// others.
-func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGroup, error) {
-	states, types, err := filter.canonical()
-	if err != nil {
-		return nil, fmt.Errorf("list groups: %w", err)
-	}
-	ctx, cancel, err := c.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer cancel()
-	for round := 1; ; round++ {
-		listed, disturbed, err := c.listGroupsRound(ctx, states, types, round > 1)
-		switch {
-		case err != nil || !disturbed:
-			return listed, err
-		case round == listGroupsRounds:
-			return listed, &CallError{Op: "list groups", Errors: []*KeyError{{
-				Op: "list groups", Key: "every broker", Broker: -1, Attempts: round,
-				Err: fmt.Errorf("brokers kept failing or changing through %d rounds, so the list may lack groups that moved between brokers: list again once the cluster settles", round),
-			}}}
-		}
-	}
-}
-
-// listGroupsRounds bounds the rounds of ListGroups in a cluster that keeps
-// changing.
-const listGroupsRounds = 5
-
-// listGroupsRound asks every broker once and reports whether the round was
-// disturbed: a broker was asked more than once, or the brokers asked are not
-// those of fresh metadata, read while the round runs and again after it.
-//
-// The first round asks the brokers the client already knows, and reads
-// fresh metadata at the same time instead of first: when the two agree, as
-// they do but for a cluster that changed since the client last looked, the
-// round costs one round trip fewer; when they differ, the round is
-// abandoned at once (a broker that left may not even answer a dial) and
-// the next round, like every later one, starts from fresh metadata. Either
-// way every broker named by metadata read after the round began, and by
-// metadata read after it ended, was asked.
-func (c *Client) listGroupsRound(ctx context.Context, states, types []string, fresh bool) ([]ListedGroup, bool, error) {
-	var (
-		ids []int32
-		err error
-	)
-	if fresh {
-		ids, err = c.brokerIDsNow(ctx)
-	} else {
-		ids, err = c.brokerIDs(ctx)
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("list groups: %w", err)
-	}
-	roundCtx, cancelRound := context.WithCancel(ctx)
-	defer cancelRound()
-	var (
-		stale atomic.Bool
-		check sync.WaitGroup
-	)
-	if !fresh {
-		check.Go(func() {
-			if now, err := c.brokerIDsNow(roundCtx); err == nil && !slices.Equal(now, ids) {
-				stale.Store(true)
-				cancelRound()
-			}
-		})
-	}
-
-	var disturbed atomic.Bool
-	found := newResults[int32, []ListedGroup](len(ids))
-	failed := run(roundCtx, c, driver.Call[int32]{
-		Name:     "list groups",
-		Keys:     ids,
-		Route:    func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} },
-		Describe: describeBroker,
-		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[int32]) (map[int32]driver.Result, error) {
-			if batch[0].N > 1 {
-				disturbed.Store(true)
-			}
-			req := kmsg.NewPtrListGroupsRequest()
-			req.StatesFilter = states
-			req.TypesFilter = types
-			resp, err := b.Request(ctx, req, listGroupsMinVersion(states, types), 5)
-			var ue *conn.UnsupportedVersionError
-			if errors.As(err, &ue) {
-				ue.Reason = "filtering groups by state needs v4 (Kafka 2.6), by type v5 (Kafka 3.8)"
-			}
-			if err != nil {
-				return nil, err
-			}
-			lr := resp.(*kmsg.ListGroupsResponse)
-			res := driver.ForCode(driver.ToBroker, kafkaerr.New(lr.ErrorCode, nil))
-			if res.Outcome == driver.Done {
-				var gs []ListedGroup
-				for _, g := range lr.Groups {
-					lg := ListedGroup{Group: g.Group, State: g.GroupState, Type: g.GroupType, ProtocolType: g.ProtocolType, Coordinator: b.ID}
-					if matches(lg, states, types) {
-						gs = append(gs, lg)
-					}
-				}
-				found.set(b.ID, gs)
-			}
-			return map[int32]driver.Result{batch[0].Key: res}, nil
-		},
-	})
-	check.Wait()
-	if stale.Load() {
-		return nil, true, nil
-	}
-	for id, ke := range failed {
-		if errors.Is(ke.Err, cluster.ErrBrokerGone) {
-			delete(failed, id)
-			disturbed.Store(true)
-		}
-	}
-	if after, err := c.brokerIDsNow(ctx); err == nil && !slices.Equal(after, ids) {
-		disturbed.Store(true)
-	}
-	return c.mergeListed(found.m), disturbed.Load(), callError("list groups", failed)
-}
-
-// brokerIDs lists the brokers' node ids, ascending, from metadata no older
-// than the configured maximum age.
-func (c *Client) brokerIDs(ctx context.Context) ([]int32, error) {
-	brokers, err := c.cl.Brokers(ctx, 0)
-	return nodeIDs(brokers), err
-}
-
-// brokerIDsNow lists the brokers' node ids, ascending, from a Metadata
-// request sent by this call.
-func (c *Client) brokerIDsNow(ctx context.Context) ([]int32, error) {
-	brokers, err := c.cl.BrokersNow(ctx)
-	return nodeIDs(brokers), err
-}
-
-func nodeIDs(brokers []*cluster.Broker) []int32 {
-	ids := make([]int32, len(brokers))
-	for i, b := range brokers {
-		ids[i] = b.ID
-	}
-	return ids
 }
 
 // listGroupsMinVersion is the ListGroups version that can apply the

@@ -819,3 +819,68 @@ func TestListGroupsWithStaleBrokers(t *testing.T) {
 		t.Fatalf("the cache named a broker that left: listed %+v, %v; want g", listed, err)
 	}
 }
+
+// TestListGroupsWaitsForNewCoordinators checks that ListGroups asks the
+// leader of a partition of __consumer_offsets new to the client, before it
+// lists its groups, whether it coordinates the partition's groups yet, and
+// waits while it answers that it does not: a Kafka broker that has just
+// become the leader leaves the partition's groups out of its list without
+// an error.
+func TestListGroupsWaitsForNewCoordinators(t *testing.T) {
+	kc := kafkatest.New(t, kafkatest.SeedTopic("orders", 2))
+	ctx := testContext(t)
+	must(t, kc.CreateTopic("__consumer_offsets", 1))
+	for _, g := range []string{"a", "b"} {
+		commitAll(t, kc, g, "orders", 2, 1)
+	}
+	// With one partition every group is on it; the client's probe is the
+	// first of its probe ids.
+	const probe = "kafadmin-probe-0"
+	placeProbe := func() {
+		t.Helper()
+		leader := kc.Leader("__consumer_offsets", 0)
+		if kc.Coordinator(probe) != leader {
+			_, err := kc.MoveCoordinator(probe, leader)
+			must(t, err)
+		}
+	}
+	placeProbe()
+	notYet := kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: probe, Err: kerr.NotCoordinator, Count: 2})
+	loading := kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: probe, Err: kerr.CoordinatorLoadInProgress, Count: 1})
+	cl := newClient(t, kc)
+
+	list := func() {
+		t.Helper()
+		listed, err := cl.ListGroups(ctx, kafadmin.GroupFilter{})
+		must(t, err)
+		var names []string
+		for _, g := range listed {
+			names = append(names, g.Group)
+		}
+		if !slices.Equal(names, []string{"a", "b"}) {
+			t.Fatalf("listed %v, want [a b]", names)
+		}
+	}
+	list()
+	if notYet.Hits() != 2 || loading.Hits() != 1 {
+		t.Fatalf("the probe was answered NOT_COORDINATOR %d times and COORDINATOR_LOAD_IN_PROGRESS %d times, want 2 and 1", notYet.Hits(), loading.Hits())
+	}
+	probes := kc.RequestCount(kmsg.DescribeGroups)
+	if probes != 4 {
+		t.Fatalf("%d DescribeGroups probes, want 4: three refused, one answered", probes)
+	}
+
+	// A partition already known active is not asked about again.
+	list()
+	if n := kc.RequestCount(kmsg.DescribeGroups); n != probes {
+		t.Fatalf("a second list probed again: %d DescribeGroups, want %d", n, probes)
+	}
+
+	// A new leadership (a new leader epoch) is.
+	kc.ShuffleLeaders()
+	placeProbe()
+	list()
+	if n := kc.RequestCount(kmsg.DescribeGroups); n != probes+1 {
+		t.Fatalf("after the partition's leadership changed: %d DescribeGroups, want %d", n, probes+1)
+	}
+}

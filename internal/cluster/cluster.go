@@ -369,25 +369,32 @@ func (cl *Cluster) Brokers(ctx context.Context, maxAge time.Duration) ([]*Broker
 	return out, nil
 }
 
-// BrokersNow returns every broker of the cluster, by node id, from a
-// Metadata request this call sends itself: unlike Brokers, it never shares
-// a request already in flight, so the answer describes the cluster as it
-// stood after the call began.
-func (cl *Cluster) BrokersNow(ctx context.Context) ([]*Broker, error) {
+// BrokersNow returns every broker of the cluster, by node id, and the
+// metadata of topics (none if none are given), from a Metadata request this
+// call sends itself: unlike Brokers, it never shares a request already in
+// flight, so the answer describes the cluster as it stood after the call
+// began. Topics are never created by the request.
+func (cl *Cluster) BrokersNow(ctx context.Context, topics ...string) ([]*Broker, map[string]*TopicMeta, error) {
 	req := kmsg.NewPtrMetadataRequest()
+	req.AllowAutoTopicCreation = false
 	req.Topics = []kmsg.MetadataRequestTopic{}
+	for _, t := range topics {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
 	resp, err := cl.RequestAny(ctx, req, metadataMin, metadataMax)
 	if err != nil {
-		return nil, fmt.Errorf("metadata: %w", err)
+		return nil, nil, fmt.Errorf("metadata: %w", err)
 	}
 	mr := resp.(*kmsg.MetadataResponse)
-	cl.applyMetadata(mr)
+	metas := cl.applyMetadata(mr)
 	out := make([]*Broker, 0, len(mr.Brokers))
 	for _, mb := range mr.Brokers {
 		out = append(out, cl.upsertBroker(mb.NodeID, mb.Host, mb.Port))
 	}
 	slices.SortFunc(out, func(a, b *Broker) int { return int(a.ID) - int(b.ID) })
-	return out, nil
+	return out, metas, nil
 }
 
 // Controller returns the controller broker.
@@ -546,8 +553,9 @@ type TopicMeta struct {
 
 // PartitionMeta is one partition as metadata described it.
 type PartitionMeta struct {
-	Partition int32
-	Leader    int32 // -1 when there is none
+	Partition   int32
+	Leader      int32 // -1 when there is none
+	LeaderEpoch int32 // -1 from brokers older than Metadata v7
 }
 
 // Partition returns partition p, if the topic has it.
@@ -631,7 +639,7 @@ func (cl *Cluster) applyMetadata(resp *kmsg.MetadataResponse) map[string]*TopicM
 		}
 		tm := &TopicMeta{Name: *t.Topic, Err: kerr.ErrorForCode(t.ErrorCode), at: now}
 		for _, p := range t.Partitions {
-			tm.Partitions = append(tm.Partitions, PartitionMeta{Partition: p.Partition, Leader: p.Leader})
+			tm.Partitions = append(tm.Partitions, PartitionMeta{Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch})
 		}
 		slices.SortFunc(tm.Partitions, func(a, b PartitionMeta) int { return int(a.Partition) - int(b.Partition) })
 		cl.topics[tm.Name] = tm

@@ -158,3 +158,24 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestDemoOnKafka runs the demo on a real cluster of its own: every call
+// must be answered right through the real faults.
+func TestDemoOnKafka(t *testing.T) {
+	realkafka.SkipUnlessAvailable(t)
+	// Its own deadline: the cluster may wait for another test binary's.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var stdout, stderr syncBuffer
+	code := execute(ctx, []string{"demo", "--kafka", "--duration", "30s", "--interval", "500ms"}, stdio{out: &stdout, err: &stderr})
+	out, errOut := stdout.String(), stderr.String()
+	if code != 0 || errOut != "" {
+		t.Fatalf("demo --kafka exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	for _, want := range []string{"starting Apache Kafka", "==> RST on every client connection", "==> coordinator of orders-app moved",
+		"stopped with SIGTERM", "killed with SIGKILL", "paused with SIGSTOP", "rolling restart done", " 0 failed, 0 wrong"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}

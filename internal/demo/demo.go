@@ -1,7 +1,9 @@
-// Package demo shows kafadmin's failover on an embedded cluster: one
-// long-lived client watches two groups' lag every second while brokers lose
-// their connections, coordinators move, brokers restart and answer error
-// codes, and it counts how many calls failed (none should).
+// Package demo shows kafadmin's failover: one long-lived client watches two
+// groups' lag every second while brokers lose their connections,
+// coordinators move, brokers restart (and, on real Kafka, are killed and
+// paused) and answer error codes, and it counts how many calls failed (none
+// should). It runs on the embedded cluster by default, or on a real Apache
+// Kafka cluster of JVMs started from Maven's jars.
 package demo
 
 import (
@@ -12,19 +14,20 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"github.com/kafadmin/kafadmin"
-	"github.com/kafadmin/kafadmin/kafkatest"
 )
 
 // Config is a demo run's settings.
 type Config struct {
-	Duration time.Duration // the faults are spread over it; default 45s
+	// Duration is how long the demo runs; the faults are spread over it.
+	// Default 45s on the embedded cluster, 90s on real Kafka, whose
+	// faults take longer.
+	Duration time.Duration
 	Interval time.Duration // between lag calls; default 1s
-	Out      io.Writer
+	// Kafka runs the demo on a real Apache Kafka cluster (realkafka:
+	// needs Java and Maven) instead of the embedded one.
+	Kafka bool
+	Out   io.Writer
 }
 
 // Summary is what a run saw.
@@ -57,29 +60,36 @@ func expectedLag(i int) int64 {
 // Run runs the demo and returns its summary; the error is non-nil when a
 // call failed or returned a wrong result, or the demo could not run.
 func Run(ctx context.Context, cfg Config) (Summary, error) {
-	if cfg.Duration <= 0 {
-		cfg.Duration = 45 * time.Second
-	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
 	}
 	p := &printer{w: cfg.Out, start: time.Now()}
 
-	p.say("starting an embedded 3-broker cluster")
-	kc, err := kafkatest.Start(kafkatest.Brokers(3))
+	var (
+		dc  demoCluster
+		err error
+	)
+	if cfg.Kafka {
+		if cfg.Duration <= 0 {
+			cfg.Duration = 90 * time.Second
+		}
+		dc, err = startKafka(ctx, p)
+	} else {
+		if cfg.Duration <= 0 {
+			cfg.Duration = 45 * time.Second
+		}
+		dc, err = startEmbedded(ctx, p)
+	}
 	if err != nil {
 		return Summary{}, err
 	}
-	defer kc.Close()
-	if err := seed(ctx, kc); err != nil {
-		return Summary{}, fmt.Errorf("seeding the demo data: %w", err)
-	}
+	defer dc.close()
 	for i, g := range groups {
 		p.say("group %s: %d records in each of %d partitions of %s, committed at %d: lag %d", g.name, g.records, g.partitions, g.topic, g.committed, expectedLag(i))
 	}
 
 	counter := &counter{}
-	cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(kc.Addrs()...), kafadmin.WithHooks(counter),
+	cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(dc.addrs()...), kafadmin.WithHooks(counter),
 		kafadmin.WithRequestTimeout(5*time.Second))
 	if err != nil {
 		return Summary{}, err
@@ -98,7 +108,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		defer wg.Done()
 		sum = watch(ctx, cl, cfg.Interval, p)
 	}()
-	faultErr := inject(ctx, kc, cfg.Duration, p)
+	faultErr := inject(ctx, dc.steps(ctx, p), cfg.Duration)
 	cancel()
 	wg.Wait()
 
@@ -114,25 +124,6 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		return sum, fmt.Errorf("%d of %d calls failed and %d returned a wrong lag", sum.Failed, sum.Calls, sum.Wrong)
 	}
 	return sum, nil
-}
-
-func seed(ctx context.Context, kc *kafkatest.Cluster) error {
-	for _, g := range groups {
-		if err := kc.CreateTopic(g.topic, g.partitions); err != nil {
-			return err
-		}
-		commits := map[int32]int64{}
-		for p := range g.partitions {
-			if err := kc.Produce(ctx, g.topic, p, g.records); err != nil {
-				return err
-			}
-			commits[p] = g.committed
-		}
-		if err := kc.CommitOffsets(ctx, g.name, map[string]map[int32]int64{g.topic: commits}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // watch calls Lag every interval until ctx ends, checking every answer.
@@ -178,46 +169,23 @@ func watch(ctx context.Context, cl *kafadmin.Client, interval time.Duration, p *
 	}
 }
 
+// step is a fault of the schedule: it runs at the fraction at of the
+// demo's duration, or as soon as the step before it is over.
+type step struct {
+	at  float64
+	run func() error
+}
+
+// demoCluster is the cluster a demo runs on.
+type demoCluster interface {
+	addrs() []string
+	// steps returns the fault schedule.
+	steps(ctx context.Context, p *printer) []step
+	close()
+}
+
 // inject runs the fault schedule, spread over d.
-func inject(ctx context.Context, kc *kafkatest.Cluster, d time.Duration, p *printer) error {
-	group := groups[0].name
-	coordinator := func() int32 { return kc.Coordinator(group) }
-	steps := []struct {
-		at  float64
-		run func() error
-	}{
-		{0.08, func() error {
-			n := coordinator()
-			p.fault("RST on every connection of broker %d, the coordinator of %s", n, group)
-			_, err := kc.ResetConnections(n)
-			return err
-		}},
-		{0.20, func() error {
-			from := coordinator()
-			to, err := kc.MoveCoordinator(group, -1)
-			p.fault("coordinator of %s moved from broker %d to broker %d (the old one answers NOT_COORDINATOR)", group, from, to)
-			return err
-		}},
-		{0.32, func() error {
-			n := coordinator()
-			p.fault("broker %d, the coordinator of %s, stops (port refused, connections reset) for 2s and starts again", n, group)
-			return kc.RestartBroker(ctx, n, 2*time.Second)
-		}},
-		{0.48, func() error {
-			p.fault("error burst: NOT_COORDINATOR x3 on OffsetFetch for %s, COORDINATOR_LOAD_IN_PROGRESS x3 on DescribeGroups for %s", group, groups[1].name)
-			kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetFetch}, Group: group, Err: kerr.NotCoordinator, Count: 3})
-			kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: groups[1].name, Err: kerr.CoordinatorLoadInProgress, Count: 3})
-			return nil
-		}},
-		{0.58, func() error {
-			p.fault("rolling restart: each broker in turn stops for 1.5s and starts again; coordinators and leaders move after each")
-			err := kc.RollingRestart(ctx, 1500*time.Millisecond, time.Second)
-			if err == nil {
-				p.fault("rolling restart done")
-			}
-			return err
-		}},
-	}
+func inject(ctx context.Context, steps []step, d time.Duration) error {
 	start := time.Now()
 	for _, s := range steps {
 		if err := sleepUntil(ctx, start.Add(time.Duration(s.at*float64(d)))); err != nil {

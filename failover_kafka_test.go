@@ -12,12 +12,19 @@ import (
 	"github.com/kafadmin/kafadmin/realkafka"
 )
 
-// sharedKafka returns the test binary's real Kafka cluster, with the
-// matrix's topics and records in place: orders (6 partitions, 20 records
-// each) and payments (3 partitions, 10 records each).
+// The SCRAM user of the shared real cluster.
+const (
+	kafkaUser     = "admin"
+	kafkaPassword = "admin-secret"
+)
+
+// sharedKafka returns the test binary's real Kafka cluster, with TLS and
+// SCRAM listeners beside the plain one, and the matrix's topics and records
+// in place: orders (6 partitions, 20 records each) and payments (3
+// partitions, 10 records each).
 func sharedKafka(t *testing.T) *realkafka.Cluster {
 	t.Helper()
-	rk := realkafka.Shared(t, realkafka.Exclusive())
+	rk := realkafka.Shared(t, realkafka.Exclusive(), realkafka.WithTLS(), realkafka.WithSCRAM(kafkaUser, kafkaPassword))
 	kafkaTopics.Do(func() {
 		ctx := testContext(t)
 		kafkaTopics.err = seedKafkaTopics(ctx, rk)

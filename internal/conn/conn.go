@@ -594,7 +594,7 @@ func (c *Conn) authenticate(ctx context.Context) error {
 		}
 		ar := resp.(*kmsg.SASLAuthenticateResponse)
 		if ar.ErrorCode != 0 {
-			ae := &AuthError{Mechanism: mech.Name(), Message: kerr.ErrorForCode(ar.ErrorCode).Error()}
+			ae := &AuthError{Mechanism: mech.Name(), Message: kerr.ErrorForCode(ar.ErrorCode).Error(), Code: kerr.ErrorForCode(ar.ErrorCode)}
 			if ar.ErrorMessage != nil && *ar.ErrorMessage != "" {
 				ae.Message = *ar.ErrorMessage
 			}

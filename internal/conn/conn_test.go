@@ -455,8 +455,8 @@ func TestSASLRefusedByAnswerIsPermanent(t *testing.T) {
 	})
 	_, err := Dial(context.Background(), &Config{SASL: plain.Auth{User: "u", Pass: "wrong"}.AsMechanism()}, 0, fb.addr())
 	var ae *AuthError
-	if !errors.As(err, &ae) || IsTransport(err) || !strings.Contains(err.Error(), "Invalid username or password") {
-		t.Fatalf("got %v, want a permanent AuthError carrying the broker's message", err)
+	if !errors.As(err, &ae) || IsTransport(err) || !strings.Contains(err.Error(), "Invalid username or password") || !errors.Is(err, kerr.SaslAuthenticationFailed) {
+		t.Fatalf("got %v, want a permanent AuthError carrying the broker's message and code", err)
 	}
 }
 

@@ -108,7 +108,15 @@ func (e *UnsupportedVersionError) Error() string {
 type AuthError struct {
 	Mechanism string
 	Message   string
+	// Code is the error code the broker answered with (franz-go's
+	// *kerr.Error, SASL_AUTHENTICATION_FAILED for bad credentials), nil
+	// when the client side failed.
+	Code error
 }
+
+// Unwrap returns the broker's error code, so that
+// errors.Is(err, kerr.SaslAuthenticationFailed) holds.
+func (e *AuthError) Unwrap() error { return e.Code }
 
 func (e *AuthError) Error() string {
 	msg := fmt.Sprintf("SASL %s authentication failed", e.Mechanism)

@@ -221,17 +221,6 @@ var realScenarios = []realScenario{
 	},
 }
 
-// realCell is one operation's cell of a row: its world and what its call
-// did.
-type realCell struct {
-	w    *world
-	err  error
-	took time.Duration
-	seen recorder
-	// down reports that the target was still down when the call returned.
-	down bool
-}
-
 // runRealRow runs one fault on the shared cluster with every operation's
 // call made at once, and checks each as the embedded matrix checks a cell.
 func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
@@ -270,10 +259,10 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 		must(t, rk.MoveLeader(ctx, "__consumer_offsets", i, leaders[(at+int(i))%len(leaders)]))
 	}
 
-	cells := make([]*realCell, len(operations))
+	cells := make([]*cellCall, len(operations))
 	var wg sync.WaitGroup
 	for i := range operations {
-		cells[i] = &realCell{w: newRealWorld(t, rk, fmt.Sprintf("r%d.%d.", row, i))}
+		cells[i] = &cellCall{w: newRealWorld(t, rk, fmt.Sprintf("r%d.%d.", row, i)), target: target}
 	}
 	for _, cell := range cells {
 		cell.w.warmUp(t)
@@ -305,30 +294,7 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 	doRestore()
 
 	for i, op := range operations {
-		cell := cells[i]
-		t.Run(op.name, func(t *testing.T) {
-			if cell.err != nil {
-				t.Fatalf("after %v: %v", cell.took, cell.err)
-			}
-			if sc.doneWhileDown && !cell.down {
-				t.Fatalf("the call returned after broker %d recovered: it waited for the broken broker instead of the groups' new coordinator", target)
-			}
-			if sc.timesOut && !cell.w.rec.sawDisconnect(target, "request timeout") {
-				t.Fatalf("no request to broker %d timed out; disconnects: %v", target, cell.seen.disconnects)
-			}
-			if maxReq, maxDials := callBounds(cell.took); cell.seen.requests > maxReq || cell.seen.dials > maxDials {
-				t.Fatalf("one call sent %d requests and dialed %d times in %v: a retry storm (bounds %d and %d)", cell.seen.requests, cell.seen.dials, cell.took, maxReq, maxDials)
-			}
-			if op.verify != nil {
-				vctx, vcancel := context.WithTimeout(context.Background(), time.Minute)
-				defer vcancel()
-				if err := op.verify(vctx, cell.w); err != nil {
-					t.Fatalf("after the call: %v", err)
-				}
-			}
-			t.Logf("took %v, %d requests, %d dials (%d failed), %d retries, %d coordinator moves", cell.took.Round(time.Millisecond),
-				cell.seen.requests, cell.seen.dials, cell.seen.failedDials, len(cell.seen.retries), len(cell.seen.moves))
-		})
+		t.Run(op.name, func(t *testing.T) { cells[i].check(t, op, sc.doneWhileDown, sc.timesOut) })
 	}
 }
 

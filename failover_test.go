@@ -560,37 +560,58 @@ func runCell(t *testing.T, sc scenario, op operation) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	c := cellCall{w: w, target: target}
 	start := time.Now()
-	err := op.run(ctx, w)
-	took := time.Since(start)
-	seen := w.rec.snapshot()
-	stillDown := restore != nil && !healed(w, sc, target)
+	c.err = op.run(ctx, w)
+	c.took = time.Since(start)
+	c.seen = w.rec.snapshot()
+	c.down = restore != nil && !healed(w, sc, target)
 	doRestore()
 
-	if err != nil {
-		t.Fatalf("after %v: %v", took, err)
-	}
 	if faults != nil && faults.Hits() != 3 {
 		t.Fatalf("the injected error code answered %d requests, want 3: the scenario did not happen", faults.Hits())
 	}
-	if sc.doneWhileDown && op.group != "" && !stillDown {
-		t.Fatalf("the call returned after broker %d recovered: it waited for the broken broker instead of the group's new coordinator", target)
+	c.check(t, op, sc.doneWhileDown && op.group != "", sc.timesOut)
+}
+
+// cellCall is what one cell's call did.
+type cellCall struct {
+	w      *world
+	target int32 // the broker the fault hit
+	err    error
+	took   time.Duration
+	seen   recorder
+	// down reports that the fault was not mended when the call returned.
+	down bool
+}
+
+// check fails the cell unless its call returned the right result with a
+// nil error, before the fault was mended if mustBeDown, after a request to
+// the target timed out if timesOut, without a retry storm, and leaving the
+// cluster as the operation's verify expects.
+func (c *cellCall) check(t *testing.T, op operation, mustBeDown, timesOut bool) {
+	t.Helper()
+	if c.err != nil {
+		t.Fatalf("after %v: %v", c.took, c.err)
 	}
-	if sc.timesOut && !w.rec.sawDisconnect(target, "request timeout") {
-		t.Fatalf("no request to broker %d timed out; disconnects: %v", target, seen.disconnects)
+	if mustBeDown && !c.down {
+		t.Fatalf("the call returned after broker %d recovered: it waited for the broken broker instead of the group's new coordinator", c.target)
 	}
-	if maxReq, maxDials := callBounds(took); seen.requests > maxReq || seen.dials > maxDials {
-		t.Fatalf("one call sent %d requests and dialed %d times in %v: a retry storm (bounds %d and %d)", seen.requests, seen.dials, took, maxReq, maxDials)
+	if timesOut && !c.w.rec.sawDisconnect(c.target, "request timeout") {
+		t.Fatalf("no request to broker %d timed out; disconnects: %v", c.target, c.seen.disconnects)
+	}
+	if maxReq, maxDials := callBounds(c.took); c.seen.requests > maxReq || c.seen.dials > maxDials {
+		t.Fatalf("one call sent %d requests and dialed %d times in %v: a retry storm (bounds %d and %d)", c.seen.requests, c.seen.dials, c.took, maxReq, maxDials)
 	}
 	if op.verify != nil {
-		vctx, vcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		vctx, vcancel := context.WithTimeout(context.Background(), time.Minute)
 		defer vcancel()
-		if err := op.verify(vctx, w); err != nil {
+		if err := op.verify(vctx, c.w); err != nil {
 			t.Fatalf("after the call: %v", err)
 		}
 	}
-	t.Logf("took %v, %d requests, %d dials (%d failed), %d retries, %d coordinator moves", took.Round(time.Millisecond),
-		seen.requests, seen.dials, seen.failedDials, len(seen.retries), len(seen.moves))
+	t.Logf("took %v, %d requests, %d dials (%d failed), %d retries, %d coordinator moves", c.took.Round(time.Millisecond),
+		c.seen.requests, c.seen.dials, c.seen.failedDials, len(c.seen.retries), len(c.seen.moves))
 }
 
 // healed reports whether a scenario's fault on target is over.

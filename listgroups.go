@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf16"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -189,25 +187,10 @@ func (a *activeCoordinators) confirm(v groupsView) {
 func probeGroup(p int32, n int) string {
 	for k := 0; ; k++ {
 		g := "kafadmin-probe-" + strconv.Itoa(k)
-		if offsetsPartition(g, n) == p {
+		if cluster.GroupPartition(g, n) == p {
 			return g
 		}
 	}
-}
-
-// offsetsPartition is the partition of __consumer_offsets holding group.
-func offsetsPartition(group string, n int) int32 {
-	var h int32
-	for _, u := range utf16.Encode([]rune(group)) {
-		h = 31*h + int32(u)
-	}
-	switch {
-	case h == math.MinInt32:
-		h = 0
-	case h < 0:
-		h = -h
-	}
-	return h % int32(n)
 }
 
 // probeActive asks broker b whether it coordinates the groups of

@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafadmin/kafadmin/internal/cluster"
 )
 
 const (
@@ -96,17 +96,7 @@ func (c *Cluster) OffsetsPartition(group string) int32 {
 			n = int32(p)
 		}
 	}
-	var h int32
-	for _, u := range utf16.Encode([]rune(group)) {
-		h = 31*h + int32(u)
-	}
-	switch {
-	case h == math.MinInt32:
-		h = 0
-	case h < 0:
-		h = -h
-	}
-	return h % n
+	return cluster.GroupPartition(group, int(n))
 }
 
 // Coordinator returns the node id of a group's coordinator, as

@@ -134,24 +134,20 @@ func (c *Cluster) StartNode(ctx context.Context, id int32) error {
 // downtime, and starts it again (as StartNode). The node is started again
 // even if ctx ends during the downtime.
 func (c *Cluster) RestartNode(ctx context.Context, id int32, downtime time.Duration) error {
-	if err := c.StopNode(ctx, id); err != nil {
-		return err
-	}
-	waitErr := sleepCtx(ctx, downtime)
-	startCtx := ctx
-	if waitErr != nil {
-		var cancel context.CancelFunc
-		startCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), c.cfg.startTimeout)
-		defer cancel()
-	}
-	return errors.Join(waitErr, c.StartNode(startCtx, id))
+	return c.downFor(ctx, id, downtime, func() error { return c.StopNode(ctx, id) })
 }
 
 // KillAndRestartNode kills a node (SIGKILL, as KillNode), keeps it down for
 // downtime and starts it again (as StartNode, which waits for the old
 // session to time out).
 func (c *Cluster) KillAndRestartNode(ctx context.Context, id int32, downtime time.Duration) error {
-	if err := c.KillNode(id); err != nil {
+	return c.downFor(ctx, id, downtime, func() error { return c.KillNode(id) })
+}
+
+// downFor takes a node down with down, waits downtime and starts it again,
+// even if ctx ends during the downtime.
+func (c *Cluster) downFor(ctx context.Context, id int32, downtime time.Duration, down func() error) error {
+	if err := down(); err != nil {
 		return err
 	}
 	waitErr := sleepCtx(ctx, downtime)

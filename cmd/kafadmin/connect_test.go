@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kafadmin/kafadmin/internal/testcert"
 	"github.com/kafadmin/kafadmin/kafkatest"
 )
 
@@ -114,36 +110,18 @@ func connTLS(t *testing.T, dir string) (server *tls.Config, caPath string) {
 // dir/client.pem and dir/client-key.pem, and returns a pool trusting it.
 func connClientCert(t *testing.T, dir string) (certPath, keyPath string, pool *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, err := testcert.NewClient("kafadmin-test-client")
 	if err != nil {
 		t.Fatal(err)
 	}
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "kafadmin-test-client"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	keyPEM, err := cert.KeyPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool = x509.NewCertPool()
-	pool.AddCert(leaf)
-	return writeConnFile(t, filepath.Join(dir, "client.pem"), pemBlock("CERTIFICATE", der)),
-		writeConnFile(t, filepath.Join(dir, "client-key.pem"), pemBlock("PRIVATE KEY", keyDER)), pool
+	pool.AddCert(cert.Leaf)
+	return writeConnFile(t, filepath.Join(dir, "client.pem"), string(cert.CertPEM())),
+		writeConnFile(t, filepath.Join(dir, "client-key.pem"), string(keyPEM)), pool
 }
 
 // connCommit gives the cluster a group named group, so that a listing

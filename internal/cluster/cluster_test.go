@@ -203,3 +203,23 @@ func TestDeadConnectionIsReplacedWithoutAnError(t *testing.T) {
 		t.Fatal("the dead connection was reused")
 	}
 }
+
+// TestGroupPartition checks the placement against Java's: the values below
+// are abs(String.hashCode()) % n as a JVM computes them, including a group
+// id whose hash is the smallest int and one outside ASCII.
+func TestGroupPartition(t *testing.T) {
+	for _, tc := range []struct {
+		group string
+		n     int
+		want  int32
+	}{
+		{"g1", 3, 2},                  // hashCode 3242
+		{"orders-app", 50, 5},         // hashCode 772757305
+		{"polygenelubricants", 50, 0}, // hashCode -2147483648
+		{"é", 7, 2},                   // hashCode 233
+	} {
+		if got := GroupPartition(tc.group, tc.n); got != tc.want {
+			t.Errorf("GroupPartition(%q, %d) = %d, want %d", tc.group, tc.n, got, tc.want)
+		}
+	}
+}

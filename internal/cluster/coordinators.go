@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -287,4 +289,23 @@ func (cl *Cluster) ForgetCoordinators(kind CoordKind, keys []string) {
 			e.valid = false
 		}
 	}
+}
+
+// GroupPartition returns the partition of __consumer_offsets (of
+// partitions partitions) that holds group, whose leader is the group's
+// coordinator: Kafka takes Java's String.hashCode of the group id, makes it
+// non-negative as its Utils.abs does (0 for the smallest int), and takes it
+// modulo the partition count.
+func GroupPartition(group string, partitions int) int32 {
+	var h int32
+	for _, u := range utf16.Encode([]rune(group)) {
+		h = 31*h + int32(u)
+	}
+	switch {
+	case h == math.MinInt32:
+		h = 0
+	case h < 0:
+		h = -h
+	}
+	return h % int32(partitions)
 }

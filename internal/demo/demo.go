@@ -184,6 +184,34 @@ type demoCluster interface {
 	close()
 }
 
+// seeder puts the demo's data on a cluster.
+type seeder interface {
+	createTopic(ctx context.Context, topic string, partitions int32) error
+	produce(ctx context.Context, topic string, partition int32, n int) error
+	commit(ctx context.Context, group string, offsets map[string]map[int32]int64) error
+}
+
+// seed creates each group's topic with its records and commits the group's
+// offsets.
+func seed(ctx context.Context, s seeder) error {
+	for _, g := range groups {
+		if err := s.createTopic(ctx, g.topic, g.partitions); err != nil {
+			return fmt.Errorf("seeding the demo data: %w", err)
+		}
+		commits := map[int32]int64{}
+		for p := range g.partitions {
+			if err := s.produce(ctx, g.topic, p, g.records); err != nil {
+				return fmt.Errorf("seeding the demo data: %w", err)
+			}
+			commits[p] = g.committed
+		}
+		if err := s.commit(ctx, g.name, map[string]map[int32]int64{g.topic: commits}); err != nil {
+			return fmt.Errorf("seeding the demo data: %w", err)
+		}
+	}
+	return nil
+}
+
 // inject runs the fault schedule, spread over d.
 func inject(ctx context.Context, steps []step, d time.Duration) error {
 	start := time.Now()

@@ -21,30 +21,23 @@ func startEmbedded(ctx context.Context, p *printer) (demoCluster, error) {
 		return nil, err
 	}
 	e := &embedded{kc: kc}
-	if err := e.seed(ctx); err != nil {
+	if err := seed(ctx, e); err != nil {
 		kc.Close()
 		return nil, err
 	}
 	return e, nil
 }
 
-func (e *embedded) seed(ctx context.Context) error {
-	for _, g := range groups {
-		if err := e.kc.CreateTopic(g.topic, g.partitions); err != nil {
-			return err
-		}
-		commits := map[int32]int64{}
-		for p := range g.partitions {
-			if err := e.kc.Produce(ctx, g.topic, p, g.records); err != nil {
-				return err
-			}
-			commits[p] = g.committed
-		}
-		if err := e.kc.CommitOffsets(ctx, g.name, map[string]map[int32]int64{g.topic: commits}); err != nil {
-			return err
-		}
-	}
-	return nil
+func (e *embedded) createTopic(_ context.Context, topic string, partitions int32) error {
+	return e.kc.CreateTopic(topic, partitions)
+}
+
+func (e *embedded) produce(ctx context.Context, topic string, partition int32, n int) error {
+	return e.kc.Produce(ctx, topic, partition, n)
+}
+
+func (e *embedded) commit(ctx context.Context, group string, offsets map[string]map[int32]int64) error {
+	return e.kc.CommitOffsets(ctx, group, offsets)
 }
 
 func (e *embedded) addrs() []string { return e.kc.Addrs() }

@@ -21,9 +21,9 @@ func startKafka(ctx context.Context, p *printer) (demoCluster, error) {
 		return nil, err
 	}
 	k := &kafka{rk: rk}
-	if err := k.seed(ctx); err != nil {
+	if err := seed(ctx, k); err != nil {
 		rk.Close()
-		return nil, fmt.Errorf("seeding the demo data: %w", err)
+		return nil, err
 	}
 	return k, nil
 }
@@ -32,23 +32,16 @@ func kafkaVersion() string {
 	return realkafka.DefaultVersion + " (or $" + realkafka.EnvVersion + ")"
 }
 
-func (k *kafka) seed(ctx context.Context) error {
-	for _, g := range groups {
-		if err := k.rk.CreateTopic(ctx, g.topic, g.partitions); err != nil {
-			return err
-		}
-		commits := map[int32]int64{}
-		for p := range g.partitions {
-			if err := k.rk.Produce(ctx, g.topic, p, g.records); err != nil {
-				return err
-			}
-			commits[p] = g.committed
-		}
-		if err := k.rk.CommitOffsets(ctx, g.name, map[string]map[int32]int64{g.topic: commits}); err != nil {
-			return err
-		}
-	}
-	return nil
+func (k *kafka) createTopic(ctx context.Context, topic string, partitions int32) error {
+	return k.rk.CreateTopic(ctx, topic, partitions)
+}
+
+func (k *kafka) produce(ctx context.Context, topic string, partition int32, n int) error {
+	return k.rk.Produce(ctx, topic, partition, n)
+}
+
+func (k *kafka) commit(ctx context.Context, group string, offsets map[string]map[int32]int64) error {
+	return k.rk.CommitOffsets(ctx, group, offsets)
 }
 
 func (k *kafka) addrs() []string { return k.rk.Addrs() }

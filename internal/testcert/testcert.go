@@ -24,8 +24,17 @@ type Cert struct {
 	Leaf *x509.Certificate
 }
 
-// New makes a certificate for 127.0.0.1 and host.
+// New makes a server certificate for 127.0.0.1 and host.
 func New(host string) (*Cert, error) {
+	return newCert(host, x509.ExtKeyUsageServerAuth)
+}
+
+// NewClient makes a client certificate for name, for mutual TLS.
+func NewClient(name string) (*Cert, error) {
+	return newCert(name, x509.ExtKeyUsageClientAuth)
+}
+
+func newCert(host string, usage x509.ExtKeyUsage) (*Cert, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generating a TLS key: %w", err)
@@ -38,7 +47,7 @@ func New(host string) (*Cert, error) {
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:           []x509.ExtKeyUsage{usage},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}

@@ -2,12 +2,16 @@
 // ClusterAdmin on an embedded 3-broker cluster: failover (the faults of
 // kafadmin's failover matrix, injected while each client calls in loops),
 // the lag of 10 to 1,000 groups, and listing and describing 1,000 groups.
+// With -kafka it runs the failover table on a real Apache Kafka cluster
+// instead, with Kafka's Java AdminClient as a fifth client.
 //
-//	cd bench && go run . -quick   # under 3 minutes, tables on stdout
-//	cd bench && go run .          # the full run; writes RESULTS.md
+//	cd bench && go run . -quick          # under 3 minutes, tables on stdout
+//	cd bench && go run .                 # the full run; writes RESULTS.md
+//	cd bench && go run . -kafka          # real Kafka; writes RESULTS-kafka.md
 //
 // Sarama v1.44.0 runs the failover scenarios from its own module, sarama144,
-// started as a subprocess that prints its results as JSON.
+// started as a subprocess that prints its results as JSON (on real Kafka:
+// one subprocess per client, serving calls as JSON lines).
 package main
 
 import (
@@ -46,10 +50,23 @@ func main() {
 	runs := flag.Int("runs", 0, "timed runs per throughput measurement (default 11 with -quick, 21 otherwise)")
 	scenario := flag.String("scenario", "", "run only the failover scenarios whose name contains this")
 	noSarama144 := flag.Bool("no-sarama144", false, "skip Sarama v1.44.0, which needs the go command to build the sarama144 module")
+	onKafka := flag.Bool("kafka", false, "run the failover table on a real Apache Kafka cluster (needs Java 17+ and Maven), with the Java AdminClient too; a full run writes "+kafkaResultsFile)
 	flag.Parse()
 	if *only != "" && *only != "failover" && *only != "throughput" {
 		fmt.Fprintf(os.Stderr, "bench: -only %q: want failover or throughput\n", *only)
 		os.Exit(2)
+	}
+	if *onKafka {
+		if *only == "throughput" {
+			fmt.Fprintln(os.Stderr, "bench: -kafka runs the failover table only; -only throughput does not apply")
+			os.Exit(2)
+		}
+		s := settings{quick: *quick, scenario: *scenario}
+		outPath := *out
+		if outPath == "" && !s.quick && s.scenario == "" {
+			outPath = kafkaResultsFile
+		}
+		os.Exit(runKafka(context.Background(), s, outPath, !*noSarama144))
 	}
 
 	s := settings{quick: *quick, failover: harness.DefaultOptions, runs: 21, scenario: *scenario}

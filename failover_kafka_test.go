@@ -294,7 +294,7 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 	doRestore()
 
 	for i, op := range operations {
-		t.Run(op.name, func(t *testing.T) { cells[i].check(t, op, sc.doneWhileDown, sc.timesOut) })
+		t.Run(op.name, func(t *testing.T) { cells[i].check(t, op, sc.doneWhileDown, sc.timesOut, false) })
 	}
 }
 
@@ -334,7 +334,7 @@ func newRealWorld(t *testing.T, rk *realkafka.Cluster, prefix string) *world {
 	// As on the embedded cluster: a short request and dial timeout, so
 	// that a silent broker is noticed in a second.
 	cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(rk.Addrs()...), kafadmin.WithHooks(w.rec),
-		kafadmin.WithRequestTimeout(time.Second), kafadmin.WithDialTimeout(time.Second))
+		kafadmin.WithRequestTimeout(matrixRequestTimeout), kafadmin.WithDialTimeout(time.Second))
 	must(t, err)
 	t.Cleanup(func() { cl.Close() })
 	w.cl = cl

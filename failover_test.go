@@ -36,6 +36,10 @@ var (
 	allGroups    = []string{"g-main", "g-b", "g-c", "g-d", "g-del", "g-members"}
 )
 
+// matrixRequestTimeout is the request timeout of the matrix's clients:
+// short, so that a silent broker is noticed in a second.
+const matrixRequestTimeout = time.Second
+
 // world is one matrix cell's cluster and long-lived client. On the embedded
 // cluster each cell has a cluster of its own and the groups' names are the
 // logical ones; on real Kafka the cells of a row share one cluster, and
@@ -83,7 +87,7 @@ func newWorld(t *testing.T) *world {
 	rec := &recorder{}
 	// A short request and dial timeout lets a black-holed broker be
 	// detected in a second; backoff stays the default.
-	cl := newClient(t, kc, kafadmin.WithHooks(rec), kafadmin.WithRequestTimeout(time.Second), kafadmin.WithDialTimeout(time.Second))
+	cl := newClient(t, kc, kafadmin.WithHooks(rec), kafadmin.WithRequestTimeout(matrixRequestTimeout), kafadmin.WithDialTimeout(time.Second))
 	w := &world{kc: kc, cl: cl, rec: rec}
 	w.warmUp(t)
 	return w
@@ -147,6 +151,10 @@ type scenario struct {
 	inject func(t *testing.T, w *world, op operation, target int32) (restore func(), faults *kfake.FaultHandle)
 	// timesOut reports that a request timeout must have fired.
 	timesOut bool
+	// follows reports a silent target whose groups move away: calls on
+	// them must follow at once, without waiting for a request to the
+	// target to time out (calls with no group, ListGroups, must wait).
+	follows bool
 	// doneWhileDown reports that the calls on groups must return before
 	// the fault ends: the groups moved away from the broken broker, and
 	// the client must not wait for it.
@@ -459,14 +467,16 @@ var scenarios = []scenario{
 	{
 		name:          "black-holed coordinator whose groups and leaders then move",
 		timesOut:      true,
+		follows:       true,
 		doneWhileDown: true,
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			// A stall: the broker accepts and reads but answers nothing
 			// for 4s, and the cluster moves its groups and leaders away
 			// meanwhile. The group calls must not wait for the stall to
-			// end: the request timeout (1s) fires, the connection is
-			// closed and the keys are looked up again. ListGroups, which
-			// needs every broker, is answered once the stall ends.
+			// end, nor for their requests to time out (1s): a request
+			// unanswered for StallAfter has its keys looked up again,
+			// and follows them. ListGroups, which needs every broker,
+			// times out and is answered once the stall ends.
 			must(t, w.kc.SetBlackhole(target, true))
 			must(t, w.kc.MoveCoordinatorsOff(target, allGroups...))
 			must(t, w.kc.MoveLeadersOff(target, matrixTopics...))
@@ -571,7 +581,8 @@ func runCell(t *testing.T, sc scenario, op operation) {
 	if faults != nil && faults.Hits() != 3 {
 		t.Fatalf("the injected error code answered %d requests, want 3: the scenario did not happen", faults.Hits())
 	}
-	c.check(t, op, sc.doneWhileDown && op.group != "", sc.timesOut)
+	follows := sc.follows && op.group != ""
+	c.check(t, op, sc.doneWhileDown && op.group != "", sc.timesOut && !follows, follows)
 }
 
 // cellCall is what one cell's call did.
@@ -587,9 +598,9 @@ type cellCall struct {
 
 // check fails the cell unless its call returned the right result with a
 // nil error, before the fault was mended if mustBeDown, after a request to
-// the target timed out if timesOut, without a retry storm, and leaving the
-// cluster as the operation's verify expects.
-func (c *cellCall) check(t *testing.T, op operation, mustBeDown, timesOut bool) {
+// the target timed out if timesOut, before any could if follows, without a
+// retry storm, and leaving the cluster as the operation's verify expects.
+func (c *cellCall) check(t *testing.T, op operation, mustBeDown, timesOut, follows bool) {
 	t.Helper()
 	if c.err != nil {
 		t.Fatalf("after %v: %v", c.took, c.err)
@@ -599,6 +610,9 @@ func (c *cellCall) check(t *testing.T, op operation, mustBeDown, timesOut bool) 
 	}
 	if timesOut && !c.w.rec.sawDisconnect(c.target, "request timeout") {
 		t.Fatalf("no request to broker %d timed out; disconnects: %v", c.target, c.seen.disconnects)
+	}
+	if follows && (c.took >= matrixRequestTimeout || c.w.rec.sawDisconnect(c.target, "request timeout")) {
+		t.Fatalf("the call took %v and a request to the silent broker %d timed out: it waited for it instead of following its groups; retries %+v", c.took, c.target, c.seen.retries)
 	}
 	if maxReq, maxDials := callBounds(c.took); c.seen.requests > maxReq || c.seen.dials > maxDials {
 		t.Fatalf("one call sent %d requests and dialed %d times in %v: a retry storm (bounds %d and %d)", c.seen.requests, c.seen.dials, c.took, maxReq, maxDials)

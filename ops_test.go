@@ -884,3 +884,54 @@ func TestListGroupsWaitsForNewCoordinators(t *testing.T) {
 		t.Fatalf("after the partition's leadership changed: %d DescribeGroups, want %d", n, probes+1)
 	}
 }
+
+// TestStalledBrokerIsLeftForTheKeysNewBroker black-holes a coordinator and
+// a leader (they accept requests and answer nothing, as a paused broker
+// does) and moves their groups and partitions away: calls on a client with
+// the default 10 s request timeout must follow them within about a second,
+// not wait out the timeout. A stalled broker whose keys stay with it is
+// waited for.
+func TestStalledBrokerIsLeftForTheKeysNewBroker(t *testing.T) {
+	kc := seeded(t)
+	rec := &recorder{}
+	cl := newClient(t, kc, kafadmin.WithHooks(rec))
+	ctx := testContext(t)
+	_, err := cl.Lag(ctx, "g")
+	must(t, err)
+
+	target := kc.Coordinator("g")
+	must(t, kc.SetBlackhole(target, true))
+	t.Cleanup(func() { _ = kc.SetBlackhole(target, false) })
+	must(t, kc.MoveCoordinatorsOff(target, "g"))
+	must(t, kc.MoveLeadersOff(target, "orders"))
+	begin := time.Now()
+	lags, err := cl.Lag(ctx, "g")
+	took := time.Since(begin)
+	must(t, err)
+	if lags["g"].TotalLag != 28 {
+		t.Fatalf("lag %d, want 28", lags["g"].TotalLag)
+	}
+	if took > 2*time.Second || rec.sawDisconnect(target, "request timeout") {
+		t.Fatalf("the call took %v: it waited for the silent broker %d instead of following its keys", took, target)
+	}
+	t.Logf("followed the moved group and partitions in %v", took.Round(time.Millisecond))
+
+	// Silent, but still the coordinator: the call waits for it.
+	must(t, kc.SetBlackhole(target, false))
+	_, err = cl.FetchOffsets(ctx, "g")
+	must(t, err)
+	coordinator := kc.Coordinator("g")
+	must(t, kc.SetBlackhole(coordinator, true))
+	kc.ResetRequestCounts()
+	time.AfterFunc(time.Second, func() { _ = kc.SetBlackhole(coordinator, false) })
+	begin = time.Now()
+	o, err := cl.FetchOffsets(ctx, "g")
+	must(t, err)
+	if got := offsetsOf(o["g"]); got != wantOffsets("orders", 4, 3) {
+		t.Fatalf("offsets %s", got)
+	}
+	// A look-up about every StallAfter while it waits, no storm.
+	if n := kc.RequestCount(kmsg.FindCoordinator); n > 20 {
+		t.Fatalf("%d FindCoordinator requests while one call waited %v", n, time.Since(begin))
+	}
+}

@@ -41,9 +41,10 @@ type Broker struct {
 }
 
 type dialFlight struct {
-	done chan struct{}
-	conn *conn.Conn
-	err  error
+	start time.Time
+	done  chan struct{}
+	conn  *conn.Conn
+	err   error
 }
 
 func newBroker(cl *Cluster, id int32, host string, port int32) *Broker {
@@ -75,6 +76,23 @@ func (b *Broker) connected() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.conn != nil && b.conn.Err() == nil
+}
+
+// StallAfter is how long a request may go unanswered, or a dial unfinished,
+// before its broker counts as stalled: a broker that is paused, or cut off
+// by a network that drops packets, accepts connections and requests and
+// answers nothing until the request timeout. Requests any broker can serve
+// avoid a stalled broker, and the driver checks whether the keys of a
+// stalled request have moved elsewhere.
+const StallAfter = 200 * time.Millisecond
+
+// stalled reports whether the broker's connection has had a request
+// unanswered, or its dial unfinished, for more than StallAfter.
+func (b *Broker) stalled(now time.Time) bool {
+	b.mu.Lock()
+	c, f := b.conn, b.dial
+	b.mu.Unlock()
+	return (f != nil && now.Sub(f.start) > StallAfter) || (c != nil && c.Err() == nil && c.Stalled(StallAfter))
 }
 
 func (b *Broker) isDown(now time.Time) bool {
@@ -112,7 +130,7 @@ func (b *Broker) Conn(ctx context.Context) (*conn.Conn, error) {
 			b.conn = nil
 			b.cl.retire(old) // its SASL session is ending: new requests go to a new one
 		}
-		f := &dialFlight{done: make(chan struct{})}
+		f := &dialFlight{start: time.Now(), done: make(chan struct{})}
 		b.dial = f
 		b.mu.Unlock()
 

@@ -375,20 +375,10 @@ func (cl *Cluster) Brokers(ctx context.Context, maxAge time.Duration) ([]*Broker
 // flight, so the answer describes the cluster as it stood after the call
 // began. Topics are never created by the request.
 func (cl *Cluster) BrokersNow(ctx context.Context, topics ...string) ([]*Broker, map[string]*TopicMeta, error) {
-	req := kmsg.NewPtrMetadataRequest()
-	req.AllowAutoTopicCreation = false
-	req.Topics = []kmsg.MetadataRequestTopic{}
-	for _, t := range topics {
-		rt := kmsg.NewMetadataRequestTopic()
-		rt.Topic = kmsg.StringPtr(t)
-		req.Topics = append(req.Topics, rt)
-	}
-	resp, err := cl.RequestAny(ctx, req, metadataMin, metadataMax)
+	mr, metas, err := cl.MetadataNow(ctx, topics)
 	if err != nil {
-		return nil, nil, fmt.Errorf("metadata: %w", err)
+		return nil, nil, err
 	}
-	mr := resp.(*kmsg.MetadataResponse)
-	metas := cl.applyMetadata(mr)
 	out := make([]*Broker, 0, len(mr.Brokers))
 	for _, mb := range mr.Brokers {
 		out = append(out, cl.upsertBroker(mb.NodeID, mb.Host, mb.Port))
@@ -433,7 +423,8 @@ func (cl *Cluster) InvalidateBrokers() {
 
 // AnyBroker picks a broker for a request that any broker can serve: one
 // with a live connection if possible, never one whose last dial failed
-// recently unless every broker's did. When no known broker is left, the
+// recently, nor one that is stalled (see StallAfter), unless every broker
+// is. When no known broker is left, the
 // bootstrap addresses are used (re-bootstrap). skip lists brokers already
 // tried.
 func (cl *Cluster) AnyBroker(skip ...*Broker) *Broker {
@@ -449,7 +440,7 @@ func (cl *Cluster) AnyBroker(skip ...*Broker) *Broker {
 	usable := func(bs []*Broker, needConn bool) []*Broker {
 		var out []*Broker
 		for _, b := range bs {
-			if slices.Contains(skip, b) || b.isDown(now) || (needConn && !b.connected()) {
+			if slices.Contains(skip, b) || b.isDown(now) || b.stalled(now) || (needConn && !b.connected()) {
 				continue
 			}
 			out = append(out, b)
@@ -480,16 +471,38 @@ func downUntil(b *Broker) time.Time {
 	return b.downUntil
 }
 
-// RequestAny sends req to any broker, moving to another broker at once when
-// one cannot be reached.
-func (cl *Cluster) RequestAny(ctx context.Context, req kmsg.Request, lo, hi int16) (kmsg.Response, error) {
-	var resp kmsg.Response
-	err := cl.withAnyBroker(ctx, func(b *Broker) error {
-		var err error
-		resp, err = b.Request(ctx, req, lo, hi)
-		return err
-	})
-	return resp, err
+// RequestAny sends the request newReq makes to any broker but those in
+// avoid, moving to another broker at once when one cannot be reached, and
+// to a second one as well when the first has not answered within
+// StallAfter (each attempt sends a request of its own).
+func (cl *Cluster) RequestAny(ctx context.Context, newReq func() kmsg.Request, lo, hi int16, avoid ...*Broker) (kmsg.Response, error) {
+	return withAnyBroker(ctx, cl, func(ctx context.Context, b *Broker) (kmsg.Response, error) {
+		return b.Request(ctx, newReq(), lo, hi)
+	}, avoid...)
+}
+
+// MetadataNow asks any broker but those in avoid for metadata of topics
+// (none if empty), with a request of its own, updates the cluster's view
+// with the answer, and returns it with its topics parsed. Topics are never
+// created by the request.
+func (cl *Cluster) MetadataNow(ctx context.Context, topics []string, avoid ...*Broker) (*kmsg.MetadataResponse, map[string]*TopicMeta, error) {
+	newReq := func() kmsg.Request {
+		req := kmsg.NewPtrMetadataRequest()
+		req.AllowAutoTopicCreation = false
+		req.Topics = make([]kmsg.MetadataRequestTopic, 0, len(topics))
+		for _, t := range topics {
+			rt := kmsg.NewMetadataRequestTopic()
+			rt.Topic = kmsg.StringPtr(t)
+			req.Topics = append(req.Topics, rt)
+		}
+		return req
+	}
+	resp, err := cl.RequestAny(ctx, newReq, metadataMin, metadataMax, avoid...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metadata: %w", err)
+	}
+	mr := resp.(*kmsg.MetadataResponse)
+	return mr, cl.applyMetadata(mr), nil
 }
 
 // ---- shared look-ups ----
@@ -588,9 +601,11 @@ func (cl *Cluster) metadata(ctx context.Context, key string, build func(*kmsg.Me
 	f := cl.metaFlight[key]
 	if f == nil {
 		f = cl.startFlight(func(ctx context.Context) (any, error) {
-			req := kmsg.NewPtrMetadataRequest()
-			build(req)
-			resp, err := cl.RequestAny(ctx, req, metadataMin, metadataMax)
+			resp, err := cl.RequestAny(ctx, func() kmsg.Request {
+				req := kmsg.NewPtrMetadataRequest()
+				build(req)
+				return req
+			}, metadataMin, metadataMax)
 			if err != nil {
 				return nil, fmt.Errorf("metadata: %w", err)
 			}

@@ -174,7 +174,7 @@ func TestBootstrapAddressesServeWhenEveryBrokerIsDown(t *testing.T) {
 	if b := cl.AnyBroker(); b == nil || b.ID >= 0 {
 		t.Fatalf("AnyBroker with every broker down = %v, want a bootstrap address", b)
 	}
-	if _, err := cl.RequestAny(ctx, kmsg.NewPtrMetadataRequest(), 1, 12); err != nil {
+	if _, err := cl.RequestAny(ctx, func() kmsg.Request { return kmsg.NewPtrMetadataRequest() }, 1, 12); err != nil {
 		t.Fatalf("metadata through the bootstrap addresses: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf16"
@@ -113,8 +114,30 @@ func (cl *Cluster) Coordinators(ctx context.Context, kind CoordKind, keys []stri
 	return out
 }
 
+// CoordinatorsNow looks the coordinators of keys up with a FindCoordinator
+// of its own, sent to any broker but those in avoid, neither reading the
+// cache nor joining a look-up in flight, and caches what it finds.
+func (cl *Cluster) CoordinatorsNow(ctx context.Context, kind CoordKind, keys []string, avoid ...*Broker) (map[string]CoordResult, error) {
+	found, err := cl.findCoordinators(ctx, kind, keys, avoid...)
+	if err != nil {
+		return nil, err
+	}
+	cl.cacheCoordinators(kind, keys, found, false)
+	return found, nil
+}
+
 // recordCoordinators caches a finished look-up's answers and reports moves.
 func (cl *Cluster) recordCoordinators(kind CoordKind, keys []string, f *flight) {
+	var found map[string]CoordResult
+	if f.err == nil {
+		found = f.val.(map[string]CoordResult)
+	}
+	cl.cacheCoordinators(kind, keys, found, true)
+}
+
+// cacheCoordinators caches the keys' coordinators in found (none if nil),
+// reporting moves; with flight set, the keys' look-up in flight is over.
+func (cl *Cluster) cacheCoordinators(kind CoordKind, keys []string, found map[string]CoordResult, flight bool) {
 	type move struct {
 		key      string
 		from, to int32
@@ -124,12 +147,11 @@ func (cl *Cluster) recordCoordinators(kind CoordKind, keys []string, f *flight) 
 	cl.coordMu.Lock()
 	for _, k := range keys {
 		ck := CoordKey{kind, k}
-		delete(cl.coordFlights, ck)
-		if f.err != nil {
-			continue
+		if flight {
+			delete(cl.coordFlights, ck)
 		}
-		r := f.val.(map[string]CoordResult)[k]
-		if r.Err != nil {
+		r, ok := found[k]
+		if !ok || r.Err != nil {
 			continue
 		}
 		old := cl.coords[ck]
@@ -144,22 +166,19 @@ func (cl *Cluster) recordCoordinators(kind CoordKind, keys []string, f *flight) 
 	}
 }
 
-// findCoordinators asks any broker for the keys' coordinators.
-func (cl *Cluster) findCoordinators(ctx context.Context, kind CoordKind, keys []string) (map[string]CoordResult, error) {
-	var out map[string]CoordResult
-	err := cl.withAnyBroker(ctx, func(b *Broker) error {
+// findCoordinators asks any broker but those in avoid for the keys'
+// coordinators.
+func (cl *Cluster) findCoordinators(ctx context.Context, kind CoordKind, keys []string, avoid ...*Broker) (map[string]CoordResult, error) {
+	return withAnyBroker(ctx, cl, func(ctx context.Context, b *Broker) (map[string]CoordResult, error) {
 		v, err := b.Version(ctx, kmsg.FindCoordinator, 0, findCoordinatorMax)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if v >= findCoordinatorBatch {
-			out, err = cl.findBatched(ctx, b, kind, keys)
-		} else {
-			out, err = cl.findOneByOne(ctx, b, kind, keys)
+			return cl.findBatched(ctx, b, kind, keys)
 		}
-		return err
-	})
-	return out, err
+		return cl.findOneByOne(ctx, b, kind, keys)
+	}, avoid...)
 }
 
 func (cl *Cluster) findBatched(ctx context.Context, b *Broker, kind CoordKind, keys []string) (map[string]CoordResult, error) {
@@ -256,26 +275,67 @@ func (cl *Cluster) pruneCoordinators(before time.Time) {
 	}
 }
 
-// withAnyBroker runs fn on any broker, moving to another broker at once when
-// one cannot be reached, until every broker and bootstrap address was tried.
-func (cl *Cluster) withAnyBroker(ctx context.Context, fn func(*Broker) error) error {
+// withAnyBroker runs fn on any broker but those in avoid, moving to another
+// broker at once when one cannot be reached, until every broker and
+// bootstrap address was tried. A broker that has not answered within
+// StallAfter is not waited for alone: fn also runs on another broker, and
+// the first answer is taken (the others are canceled). fn must therefore be
+// a request any broker can answer, without side effects.
+func withAnyBroker[T any](ctx context.Context, cl *Cluster, fn func(context.Context, *Broker) (T, error), avoid ...*Broker) (T, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct {
+		val T
+		err error
+	}
 	var (
-		tried   []*Broker
+		tried   = slices.Clone(avoid)
+		running int
 		lastErr error
+		zero    T
 	)
-	for {
+	answers := make(chan answer, len(cl.allBrokers())+len(avoid)+8)
+	start := func() bool {
 		b := cl.AnyBroker(tried...)
 		if b == nil {
-			if lastErr == nil {
-				lastErr = errors.New("no broker known: check the bootstrap addresses")
+			return false
+		}
+		tried = append(tried, b)
+		running++
+		go func() {
+			v, err := fn(ctx, b)
+			answers <- answer{v, err}
+		}()
+		return true
+	}
+	// wait lets the canceled attempts end before returning.
+	wait := func() {
+		cancel()
+		for ; running > 0; running-- {
+			<-answers
+		}
+	}
+	if !start() {
+		return zero, errors.New("no broker known: check the bootstrap addresses")
+	}
+	hedge := time.NewTimer(StallAfter)
+	defer hedge.Stop()
+	for {
+		select {
+		case a := <-answers:
+			running--
+			if a.err == nil || !conn.IsTransport(a.err) || ctx.Err() != nil {
+				wait()
+				return a.val, a.err
 			}
-			return lastErr
+			lastErr = a.err
+			if running == 0 && !start() {
+				return zero, lastErr
+			}
+		case <-hedge.C:
+			start()
+			hedge.Reset(StallAfter)
 		}
-		err := fn(b)
-		if err == nil || !conn.IsTransport(err) || ctx.Err() != nil {
-			return err
-		}
-		tried, lastErr = append(tried, b), err
 	}
 }
 

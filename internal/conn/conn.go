@@ -241,6 +241,18 @@ func (c *Conn) CloseIfIdle(idle time.Duration) bool {
 	return true
 }
 
+// Stalled reports whether the oldest request in flight was written more
+// than d ago and is still unanswered.
+func (c *Conn) Stalled(d time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) == 0 {
+		return false
+	}
+	p := c.pending[0]
+	return time.Since(p.deadline.Add(-p.timeout)) > d
+}
+
 // Expired reports whether the broker's SASL session ends within margin; the
 // broker closes a connection whose session has ended.
 func (c *Conn) Expired(margin time.Duration) bool {

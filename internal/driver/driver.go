@@ -14,6 +14,13 @@
 // backoff, so that they are retried in one request rather than one request
 // each.
 //
+// A broker that stops answering without closing its connections (paused,
+// or cut off by a network that drops packets) is not left to the request
+// timeout alone: while a request to it is unanswered, its keys are looked
+// up again every StallAfter (with a request of its own, sent to another
+// broker), and once they have moved elsewhere the request is abandoned and
+// its keys go to their new broker.
+//
 // One goroutine, the caller's, owns all of a call's state. Look-ups and
 // sends run in their own goroutines and report back to it, so that a slow
 // broker never holds up keys bound elsewhere.
@@ -29,6 +36,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafadmin/kafadmin/internal/cluster"
 	"github.com/kafadmin/kafadmin/internal/conn"
@@ -157,6 +165,7 @@ func Run[K comparable](ctx context.Context, cl *cluster.Cluster, backoff Backoff
 		call:    call,
 		backoff: backoff,
 		events:  make(chan func()),
+		sends:   make(map[*inflight[K]]struct{}),
 	}
 	seen := make(map[K]bool, len(call.Keys))
 	for _, k := range call.Keys {
@@ -193,6 +202,7 @@ type keyState[K comparable] struct {
 
 type run[K comparable] struct {
 	ctx      context.Context
+	sends    map[*inflight[K]]struct{} // sends under way
 	cl       *cluster.Cluster
 	call     Call[K]
 	backoff  Backoff
@@ -303,6 +313,18 @@ func (r *run[K]) dispatchDue() time.Time {
 	}
 	for kind, ss := range lookups {
 		r.lookup(kind, ss)
+	}
+	for f := range r.sends {
+		if f.abandoned || f.checking || !movable(f.ss[0].route.Kind) {
+			continue
+		}
+		if f.checkAt.After(now) {
+			if next.IsZero() || f.checkAt.Before(next) {
+				next = f.checkAt
+			}
+			continue
+		}
+		r.checkMoved(f)
 	}
 	return next
 }
@@ -455,6 +477,31 @@ func (r *run[K]) lookupFailed(s *keyState[K], err error) {
 	r.again(s, nil, err)
 }
 
+// inflight is a send under way.
+type inflight[K comparable] struct {
+	b        *cluster.Broker
+	ss       []*keyState[K]
+	cancel   context.CancelFunc
+	checkAt  time.Time // when to check whether its keys moved
+	checking bool      // a check is under way
+	// abandoned reports that its keys moved elsewhere while it waited:
+	// its context is canceled and its keys go to their new broker.
+	abandoned bool
+	moved     error // why it was abandoned
+	done      bool
+}
+
+// movable reports whether keys of a route can move to another broker
+// while a request waits: a coordinator or a leader can, and a named broker
+// can leave the cluster.
+func movable(kind RouteKind) bool {
+	switch kind {
+	case ToGroupCoordinator, ToTxnCoordinator, ToLeader, ToBroker:
+		return true
+	}
+	return false
+}
+
 func (r *run[K]) send(b *cluster.Broker, ss []*keyState[K]) {
 	batch := make([]Attempt[K], len(ss))
 	for i, s := range ss {
@@ -462,9 +509,19 @@ func (r *run[K]) send(b *cluster.Broker, ss []*keyState[K]) {
 		s.broker = b.ID
 		batch[i] = Attempt[K]{Key: s.key, N: s.sends, MaybeApplied: s.maybeApplied}
 	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	f := &inflight[K]{b: b, ss: ss, cancel: cancel, checkAt: time.Now().Add(cluster.StallAfter)}
+	r.sends[f] = struct{}{}
 	r.spawn(func() func() {
-		results, err := r.call.Send(r.ctx, b, batch)
+		results, err := r.call.Send(ctx, b, batch)
 		return func() {
+			f.done = true
+			delete(r.sends, f)
+			cancel()
+			if err != nil && f.abandoned && r.ctx.Err() == nil {
+				r.abandoned(f)
+				return
+			}
 			for _, s := range ss {
 				if err != nil {
 					r.sendFailed(s, b, err)
@@ -478,6 +535,100 @@ func (r *run[K]) send(b *cluster.Broker, ss []*keyState[K]) {
 			}
 		}
 	})
+}
+
+// checkMoved looks a stalled send's keys up again, from metadata or a
+// FindCoordinator of its own, and abandons the send once a key has moved
+// to another broker (or its broker has left the cluster).
+func (r *run[K]) checkMoved(f *inflight[K]) {
+	f.checking = true
+	r.spawn(func() func() {
+		ctx, cancel := context.WithTimeout(r.ctx, moveCheckTimeout)
+		moved := r.movedFrom(ctx, f.b, f.ss)
+		cancel()
+		return func() {
+			f.checking = false
+			f.checkAt = time.Now().Add(cluster.StallAfter)
+			if moved != nil && !f.done && !f.abandoned {
+				f.abandoned, f.moved = true, moved
+				f.cancel()
+				r.cl.Observer().Retry(r.call.Name, r.call.Describe(f.ss[0].key), f.b.ID, f.ss[0].tries+1, 0, moved)
+			}
+		}
+	})
+}
+
+// moveCheckTimeout bounds one check of a stalled send.
+const moveCheckTimeout = 5 * cluster.StallAfter
+
+// movedFrom reports, off the loop, why the keys are no longer b's (nil
+// while they still are, or when the look-up failed).
+func (r *run[K]) movedFrom(ctx context.Context, b *cluster.Broker, ss []*keyState[K]) error {
+	switch kind := ss[0].route.Kind; kind {
+	case ToGroupCoordinator, ToTxnCoordinator:
+		ck := cluster.GroupCoordinator
+		if kind == ToTxnCoordinator {
+			ck = cluster.TxnCoordinator
+		}
+		ids := make([]string, 0, len(ss))
+		for _, s := range ss {
+			ids = append(ids, s.route.Key)
+		}
+		found, err := r.cl.CoordinatorsNow(ctx, ck, ids, b)
+		if err != nil {
+			return nil
+		}
+		for _, s := range ss {
+			if c := found[s.route.Key]; c.Err == nil && c.Broker != nil && c.Broker.ID != b.ID {
+				return fmt.Errorf("%s moved from %s, which does not answer, to broker %d", r.call.Describe(s.key), b, c.Broker.ID)
+			}
+		}
+	case ToLeader:
+		var topics []string
+		for _, s := range ss {
+			if !slices.Contains(topics, s.route.Key) {
+				topics = append(topics, s.route.Key)
+			}
+		}
+		_, metas, err := r.cl.MetadataNow(ctx, topics, b)
+		if err != nil {
+			return nil
+		}
+		for _, s := range ss {
+			tm := metas[s.route.Key]
+			if tm == nil {
+				continue
+			}
+			if pm, ok := tm.Partition(s.route.Partition); ok && pm.Leader >= 0 && pm.Leader != b.ID {
+				return fmt.Errorf("%s moved from %s, which does not answer, to broker %d", r.call.Describe(s.key), b, pm.Leader)
+			}
+		}
+	case ToBroker:
+		md, _, err := r.cl.MetadataNow(ctx, nil, b)
+		if err == nil && len(md.Brokers) > 0 && !slices.ContainsFunc(md.Brokers, func(o kmsg.MetadataResponseBroker) bool { return o.NodeID == b.ID }) {
+			return fmt.Errorf("%s, which does not answer, has left the cluster", b)
+		}
+	}
+	return nil
+}
+
+// abandoned sends the keys of a send abandoned because they moved back to
+// look-up at once: the request may still reach the old broker, so their
+// next send says it may have been applied.
+func (r *run[K]) abandoned(f *inflight[K]) {
+	now := time.Now()
+	for _, s := range f.ss {
+		if s.phase == finished {
+			continue
+		}
+		s.maybeApplied = true
+		s.tries++
+		s.cause = f.moved
+		r.forget(s, f.b)
+		s.phase = waiting
+		s.readyAt = now
+		s.same = nil
+	}
 }
 
 // sendFailed handles an error that failed a whole batch.

@@ -194,6 +194,7 @@ type keyState[K comparable] struct {
 	readyAt      time.Time
 	tries        int // failed attempts
 	sends        int
+	sentAt       time.Time       // when its last send began
 	broker       int32           // broker of the last attempt
 	same         *cluster.Broker // retry here without a look-up
 	cause        error
@@ -504,8 +505,10 @@ func movable(kind RouteKind) bool {
 
 func (r *run[K]) send(b *cluster.Broker, ss []*keyState[K]) {
 	batch := make([]Attempt[K], len(ss))
+	now := time.Now()
 	for i, s := range ss {
 		s.sends++
+		s.sentAt = now
 		s.broker = b.ID
 		batch[i] = Attempt[K]{Key: s.key, N: s.sends, MaybeApplied: s.maybeApplied}
 	}
@@ -682,19 +685,28 @@ func (r *run[K]) forget(s *keyState[K], b *cluster.Broker) {
 	}
 }
 
-// again schedules the key's next attempt after a backoff, on broker same
-// if given, else through a new look-up. A backoff that would end past the
-// deadline ends the key now, with the cause that it was waiting out.
+// again schedules the key's next attempt after a backoff (counted from the
+// start of the attempt that failed), on broker same if given, else through
+// a new look-up. A backoff that would end past the deadline ends the key
+// now, with the cause that it was waiting out.
 func (r *run[K]) again(s *keyState[K], same *cluster.Broker, cause error) {
 	s.tries++
 	s.cause = cause
 	now, wait := r.waveWait(s.tries)
-	if dl, ok := r.ctx.Deadline(); ok && now.Add(wait).After(dl) {
+	ready := now.Add(wait)
+	// An attempt that itself outlasted the backoff (a request that timed
+	// out, a dial to a silent broker) is retried at once: the wait the
+	// backoff asks for has passed, and a broker coming back is met by an
+	// attempt already under way, not by a client backing off.
+	if !s.sentAt.IsZero() && s.sentAt.Add(wait).Before(now) {
+		ready = now
+	}
+	if dl, ok := r.ctx.Deadline(); ok && ready.After(dl) {
 		r.finishFailed(s, context.DeadlineExceeded)
 		return
 	}
 	s.phase = waiting
-	s.readyAt = now.Add(wait)
+	s.readyAt = ready
 	s.same = same
 	r.cl.Observer().Retry(r.call.Name, r.call.Describe(s.key), s.broker, s.tries, wait, cause)
 }

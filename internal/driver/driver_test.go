@@ -249,3 +249,45 @@ func TestCancelEndsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowFailureIsRetriedAtOnce checks that the backoff counts from the
+// start of the attempt that failed: an attempt that took longer than the
+// backoff (a request timing out on a silent broker) is followed by the next
+// at once, and a quick failure still waits.
+func TestSlowFailureIsRetriedAtOnce(t *testing.T) {
+	// Long enough that the bounds below leave seconds of slack.
+	const backoff = 2 * time.Second
+	for _, tc := range []struct {
+		name    string
+		attempt time.Duration // how long the failing attempt takes
+		minGap  time.Duration
+		maxGap  time.Duration // with the backoff counted from the failure, the gap would be attempt + backoff
+	}{
+		{"quick failure waits", 0, backoff, time.Hour},
+		{"slow failure does not", backoff + backoff/4, backoff + backoff/4, 2 * backoff},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sends []time.Time
+			failures := Run(context.Background(), newCluster(t), func(int) time.Duration { return backoff }, Call[string]{
+				Name: "test", Keys: []string{"k"},
+				Route:    func(string) Route { return Route{Kind: ToAnyBroker} },
+				Describe: func(k string) string { return k },
+				Send: func(ctx context.Context, _ *cluster.Broker, _ []Attempt[string]) (map[string]Result, error) {
+					sends = append(sends, time.Now())
+					if len(sends) == 1 {
+						time.Sleep(tc.attempt)
+						return nil, reset
+					}
+					return map[string]Result{"k": {Outcome: Done}}, nil
+				},
+			})
+			if failures != nil {
+				t.Fatalf("failures %+v", failures)
+			}
+			gap := sends[1].Sub(sends[0])
+			if gap < tc.minGap || gap >= tc.maxGap {
+				t.Fatalf("the second attempt came %v after the first began (the first took %v, the backoff is %v)", gap, tc.attempt, backoff)
+			}
+		})
+	}
+}

@@ -91,6 +91,8 @@ func M(m interface{ Run() int }) interface{ Run() int } { return closingM{m} }
 
 type closingM struct{ m interface{ Run() int } }
 
+// Run runs the tests, then closes the shared cluster; a failure to close
+// it fails the run.
 func (cm closingM) Run() int {
 	code := cm.m.Run()
 	shared.mu.Lock()

@@ -47,6 +47,10 @@ func Example() {
 			fmt.Println("billing moved from broker", crashed, "to broker", moved)
 			break
 		}
+		if ctx.Err() != nil {
+			fmt.Println(ctx.Err())
+			return
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	// Clients connect to rk.Addrs(); the broker comes back on its port.

@@ -41,7 +41,7 @@ type Cluster struct {
 	sp      *spawner
 	janitor *janitor
 	ctl     *kgo.Client // the control client, on the internal listeners
-	release func()      // gives up the Exclusive place
+	release func()      // gives up the TakeTurns turn
 
 	watchers sync.WaitGroup
 
@@ -146,15 +146,15 @@ func Start(ctx context.Context, opts ...Option) (*Cluster, error) {
 	}
 
 	c := &Cluster{cfg: cfg, java: java, classpath: strings.Join(jars, string(os.PathListSeparator)), byID: map[int32]*node{}}
-	if cfg.exclusive {
+	if cfg.takeTurns {
 		wait := time.Now()
-		release, err := exclusive.acquire(ctx)
+		release, err := turns.acquire(ctx, cfg.alone)
 		if err != nil {
 			return nil, err
 		}
 		c.release = release
 		if d := time.Since(wait); d > time.Second {
-			cfg.logf("realkafka: waited %v for another Exclusive cluster to close", d.Round(100*time.Millisecond))
+			cfg.logf("realkafka: waited %v for a turn among the clusters of other processes", d.Round(100*time.Millisecond))
 		}
 	}
 	if err := c.start(ctx); err != nil {

@@ -20,7 +20,8 @@ type config struct {
 	startTimeout time.Duration
 	stopTimeout  time.Duration
 	heapMB       int
-	exclusive    bool
+	takeTurns    bool
+	alone        bool
 	logf         func(format string, args ...any)
 	errs         []error
 }
@@ -152,12 +153,22 @@ func HeapMB(mb int) Option {
 	}
 }
 
-// Exclusive makes Start wait until no other Exclusive cluster runs on this
-// machine, and hold that place until Close. Test binaries of several
-// packages run at once under go test; on a small machine their clusters
-// would compete for the CPU, slowing every failover they measure.
-func Exclusive() Option {
-	return func(cfg *config) { cfg.exclusive = true }
+// TakeTurns makes Start wait for a turn on this machine, and hold it until
+// Close: at most $KAFADMIN_KAFKA_AT_ONCE (2 by default) clusters started
+// with TakeTurns run at once, whatever process started them; the clusters
+// of one process share its turn. go test runs the test binaries of several
+// packages at the same time; on a small machine their clusters would
+// otherwise compete for the CPU, slowing every failover they measure.
+func TakeTurns() Option {
+	return func(cfg *config) { cfg.takeTurns = true }
+}
+
+// Alone makes Start wait until it holds every turn of the machine (see
+// TakeTurns), and hold them until Close: no other cluster started with
+// TakeTurns or Alone runs meanwhile. For measurements, which other
+// clusters' load would skew.
+func Alone() Option {
+	return func(cfg *config) { cfg.takeTurns, cfg.alone = true, true }
 }
 
 // Logf receives the cluster's progress (starting, formatting, ready, faults)

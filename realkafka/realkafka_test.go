@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 // three brokers with TLS and SCRAM listeners.
 func sharedCluster(t *testing.T) *realkafka.Cluster {
 	t.Helper()
-	return realkafka.Shared(t, realkafka.Exclusive(), realkafka.WithTLS(), realkafka.WithSCRAM(scramUser, scramPassword),
+	return realkafka.Shared(t, realkafka.TakeTurns(), realkafka.WithTLS(), realkafka.WithSCRAM(scramUser, scramPassword),
 		realkafka.Logf(func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }))
 }
 
@@ -245,11 +245,6 @@ func TestPauseAndResume(t *testing.T) {
 	if err := apiVersions(fresh, 2*time.Second); !isTimeout(err) {
 		t.Fatalf("ApiVersions to a paused broker: %v, want a timeout", err)
 	}
-	// It is fenced once its session times out: metadata leaves it out.
-	waitFor(t, "the paused broker to be fenced", func() bool {
-		ids, err := listedBrokers(ctx, c)
-		return err == nil && !slices.Contains(ids, node)
-	})
 	must(t, c.ResumeNode(node))
 	must(t, c.WaitHealthy(ctx))
 	served(t, c.Addr(node))
@@ -292,9 +287,6 @@ func TestStopKillAndStart(t *testing.T) {
 	must(t, c.StartNode(ctx, node))
 	t.Logf("restart after SIGKILL served in %v", time.Since(begin).Round(10*time.Millisecond))
 	must(t, c.WaitHealthy(ctx))
-	served(t, addr)
-
-	must(t, c.RestartNode(ctx, node, 500*time.Millisecond))
 	served(t, addr)
 }
 
@@ -367,25 +359,10 @@ func TestSeeding(t *testing.T) {
 	}
 }
 
-func TestRollingRestart(t *testing.T) {
-	c := sharedCluster(t)
-	ctx := testContext(t)
-	before := c.PIDs()
-	begin := time.Now()
-	must(t, c.RollingRestart(ctx, 0))
-	t.Logf("rolling restart of %d brokers took %v", len(before), time.Since(begin).Round(100*time.Millisecond))
-	after := c.PIDs()
-	for id, pid := range before {
-		if after[id] == pid || after[id] == 0 {
-			t.Fatalf("node %d: pid %d before, %d after: not restarted", id, pid, after[id])
-		}
-	}
-}
-
 // TestDedicatedControllers kills the active controller of a dedicated
 // quorum: the brokers serve on, and another controller takes over.
 func TestDedicatedControllers(t *testing.T) {
-	c := realkafka.New(t, realkafka.Exclusive(), realkafka.Brokers(1), realkafka.Controllers(3))
+	c := realkafka.New(t, realkafka.TakeTurns(), realkafka.Brokers(1), realkafka.Controllers(3))
 	ctx := testContext(t)
 	if !slices.Equal(c.ControllerIDs(), []int32{101, 102, 103}) || !slices.Equal(c.BrokerIDs(), []int32{1}) {
 		t.Fatalf("controllers %v, brokers %v", c.ControllerIDs(), c.BrokerIDs())
@@ -444,7 +421,7 @@ func TestUnknownVersion(t *testing.T) {
 // A broker that cannot start: the error carries its log's tail.
 func TestBrokerThatDoesNotStart(t *testing.T) {
 	realkafka.SkipUnlessAvailable(t)
-	_, err := realkafka.Start(testContext(t), realkafka.Exclusive(), realkafka.Brokers(1), realkafka.BrokerConfig("num.io.threads", "none"))
+	_, err := realkafka.Start(testContext(t), realkafka.TakeTurns(), realkafka.Brokers(1), realkafka.BrokerConfig("num.io.threads", "none"))
 	if err == nil {
 		t.Fatal("a broker with num.io.threads=none started")
 	}
@@ -452,31 +429,6 @@ func TestBrokerThatDoesNotStart(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
-	}
-}
-
-func TestControlsOfAClosedCluster(t *testing.T) {
-	realkafka.SkipUnlessAvailable(t)
-	ctx := testContext(t)
-	c, err := realkafka.Start(ctx, realkafka.Exclusive(), realkafka.Brokers(1))
-	must(t, err)
-	dir := c.Dir()
-	pids := c.PIDs()
-	must(t, c.Close())
-	must(t, c.Close())
-	for id, pid := range pids {
-		if pidAlive(pid) {
-			t.Errorf("node %d's JVM (pid %d) outlived Close", id, pid)
-		}
-	}
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the cluster's directory %s outlived Close: %v", dir, err)
-	}
-	if err := c.StopNode(ctx, 1); err == nil || !strings.Contains(err.Error(), "closed") {
-		t.Errorf("StopNode after Close: %v", err)
-	}
-	if _, err := c.Coordinator(ctx, "g"); err == nil {
-		t.Error("Coordinator after Close succeeded")
 	}
 }
 
@@ -570,8 +522,8 @@ func regexpLine(out, pattern string) bool {
 }
 
 // A port taken between the moment it was picked and the JVM's bind: the
-// cluster starts on other ports.
-func TestPortTakenMeanwhile(t *testing.T) {
+// cluster starts on other ports. Then Close leaves no JVM and no directory.
+func TestPortTakenMeanwhileAndClose(t *testing.T) {
 	realkafka.SkipUnlessAvailable(t)
 	var taken net.Listener
 	realkafka.SetAfterPickPorts(func(port int) {
@@ -582,7 +534,7 @@ func TestPortTakenMeanwhile(t *testing.T) {
 	defer realkafka.SetAfterPickPorts(nil)
 	var logged []string
 	var mu sync.Mutex
-	c, err := realkafka.Start(testContext(t), realkafka.Exclusive(), realkafka.Brokers(1), realkafka.Logf(func(format string, args ...any) {
+	c, err := realkafka.Start(testContext(t), realkafka.TakeTurns(), realkafka.Brokers(1), realkafka.Logf(func(format string, args ...any) {
 		mu.Lock()
 		logged = append(logged, fmt.Sprintf(format, args...))
 		mu.Unlock()
@@ -596,11 +548,31 @@ func TestPortTakenMeanwhile(t *testing.T) {
 		t.Fatal("the test could not take the picked port")
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	if !slices.ContainsFunc(logged, func(l string) bool { return strings.Contains(l, "starting again on other ports") }) {
 		t.Fatalf("the cluster did not report starting again; it logged %q", logged)
 	}
+	mu.Unlock()
 	served(t, c.Addr(1))
+
+	// Close leaves nothing behind, twice, and the controls then refuse.
+	ctx := testContext(t)
+	dir, pids := c.Dir(), c.PIDs()
+	must(t, c.Close())
+	must(t, c.Close())
+	for id, pid := range pids {
+		if pidAlive(pid) {
+			t.Errorf("node %d's JVM (pid %d) outlived Close", id, pid)
+		}
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the cluster's directory %s outlived Close: %v", dir, err)
+	}
+	if err := c.StopNode(ctx, 1); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("StopNode after Close: %v", err)
+	}
+	if _, err := c.Coordinator(ctx, "g"); err == nil {
+		t.Error("Coordinator after Close succeeded")
+	}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -223,25 +223,36 @@ func tail(b []byte, n int) string {
 // how to release it. The lock is the kernel's (flock), so it is released
 // when the process dies.
 func lockFile(ctx context.Context, path string) (func(), error) {
+	for {
+		release, err := tryLockFile(path)
+		if err != nil || release != nil {
+			return release, err
+		}
+		if err := sleepCtx(ctx, lockPoll); err != nil {
+			return nil, fmt.Errorf("realkafka: waiting for %s: %w", path, err)
+		}
+	}
+}
+
+// tryLockFile takes an exclusive lock on path if it is free, returning nil
+// (and no error) if another holds it.
+func tryLockFile(path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("realkafka: opening lock file: %w", err)
 	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() {
-				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-				f.Close()
-			}, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	switch {
+	case err == nil:
+		return func() {
+			_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 			f.Close()
-			return nil, fmt.Errorf("realkafka: locking %s: %w", path, err)
-		}
-		if err := sleepCtx(ctx, lockPoll); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("realkafka: waiting for %s: %w", path, err)
-		}
+		}, nil
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		f.Close()
+		return nil, nil
+	default:
+		f.Close()
+		return nil, fmt.Errorf("realkafka: locking %s: %w", path, err)
 	}
 }

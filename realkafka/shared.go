@@ -2,29 +2,38 @@ package realkafka
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 )
 
-// exclusive is this process's hold on the machine-wide lock of Exclusive
-// clusters. Clusters of one process share it: the lock keeps test binaries
-// from running clusters at once, not tests of one binary.
-var exclusive exclusiveLock
+// turns is this process's hold on one of the machine's turns (see
+// TakeTurns). Clusters of one process share it: the turns keep test
+// binaries from running too many clusters at once, not tests of one binary.
+var turns turnLock
 
-type exclusiveLock struct {
+// EnvAtOnce sets how many clusters started with TakeTurns may run on the
+// machine at once (2 by default).
+const EnvAtOnce = "KAFADMIN_KAFKA_AT_ONCE"
+
+type turnLock struct {
 	mu      sync.Mutex
 	holders int
 	release func()
 }
 
-func (l *exclusiveLock) acquire(ctx context.Context) (func(), error) {
+func (l *turnLock) acquire(ctx context.Context, alone bool) (func(), error) {
+	if alone {
+		return takeTurn(ctx, true)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.holders == 0 {
-		release, err := lockFile(ctx, filepath.Join(os.TempDir(), "realkafka-exclusive.lock"))
+		release, err := takeTurn(ctx, false)
 		if err != nil {
 			return nil, err
 		}
@@ -42,6 +51,51 @@ func (l *exclusiveLock) acquire(ctx context.Context) (func(), error) {
 			}
 		})
 	}, nil
+}
+
+// takeTurn locks one of the machine's turn files (every one with all),
+// waiting for ctx until it has.
+func takeTurn(ctx context.Context, all bool) (func(), error) {
+	n := 2
+	if v := os.Getenv(EnvAtOnce); v != "" {
+		if i, err := strconv.Atoi(v); err == nil && i > 0 {
+			n = i
+		} else {
+			return nil, fmt.Errorf("realkafka: $%s is %q: want a number of clusters, 1 or more", EnvAtOnce, v)
+		}
+	}
+	path := func(i int) string { return filepath.Join(os.TempDir(), fmt.Sprintf("realkafka-turn-%d.lock", i)) }
+	if all {
+		var releases []func()
+		releaseAll := func() {
+			for _, r := range releases {
+				r()
+			}
+		}
+		for i := range n {
+			r, err := lockFile(ctx, path(i))
+			if err != nil {
+				releaseAll()
+				return nil, err
+			}
+			releases = append(releases, r)
+		}
+		return releaseAll, nil
+	}
+	for {
+		for i := range n {
+			release, err := tryLockFile(path(i))
+			if err != nil {
+				return nil, err
+			}
+			if release != nil {
+				return release, nil
+			}
+		}
+		if err := sleepCtx(ctx, lockPoll); err != nil {
+			return nil, fmt.Errorf("realkafka: waiting for a turn among %d clusters of other processes: %w", n, err)
+		}
+	}
 }
 
 // shared is the test binary's shared cluster.

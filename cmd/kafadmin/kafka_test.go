@@ -20,7 +20,7 @@ import (
 // everywhere, as cluster seeds the embedded one.
 func kafkaCluster(t *testing.T) *realkafka.Cluster {
 	t.Helper()
-	rk := realkafka.Shared(t, realkafka.Exclusive())
+	rk := realkafka.Shared(t, realkafka.TakeTurns())
 	kafkaSeed.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

@@ -16,7 +16,7 @@ func startKafka(ctx context.Context, p *printer) (demoCluster, error) {
 		return nil, fmt.Errorf("the demo on real Kafka needs Java and Maven: %w", err)
 	}
 	p.say("starting Apache Kafka %s: 3 brokers in KRaft mode, one JVM each (the first run downloads Kafka's jars with Maven)", kafkaVersion())
-	rk, err := realkafka.Start(ctx, realkafka.Exclusive(), realkafka.Logf(func(format string, args ...any) { p.say(format, args...) }))
+	rk, err := realkafka.Start(ctx, realkafka.TakeTurns(), realkafka.Logf(func(format string, args ...any) { p.say(format, args...) }))
 	if err != nil {
 		return nil, err
 	}

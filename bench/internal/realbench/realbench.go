@@ -70,15 +70,15 @@ type Cluster struct {
 	logf func(format string, args ...any)
 }
 
-// Start starts a 3-broker cluster (realkafka.Exclusive: one at a time on
-// this machine) and creates the seeded topics: orders (6 partitions, 20
+// Start starts a 3-broker cluster (realkafka.Alone: no other cluster of
+// realkafka's on this machine meanwhile) and creates the seeded topics: orders (6 partitions, 20
 // records each) and payments (3 partitions, 10 records each). Close it when
 // done.
 func Start(ctx context.Context, logf func(format string, args ...any)) (*Cluster, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	rk, err := realkafka.Start(ctx, realkafka.Exclusive(), realkafka.Logf(logf))
+	rk, err := realkafka.Start(ctx, realkafka.Alone(), realkafka.Logf(logf))
 	if err != nil {
 		return nil, err
 	}

@@ -268,16 +268,7 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 		cell.w.warmUp(t)
 	}
 
-	restore := sc.inject(t, rk, target)
-	var restoreOnce sync.Once
-	doRestore := func() {
-		restoreOnce.Do(func() {
-			if restore != nil {
-				restore()
-			}
-		})
-	}
-	t.Cleanup(doRestore)
+	doRestore := restoreOnce(t, sc.inject(t, rk, target))
 	for i, op := range operations {
 		cell := cells[i]
 		wg.Go(func() {

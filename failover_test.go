@@ -558,15 +558,7 @@ func runCell(t *testing.T, sc scenario, op operation) {
 	w := newWorld(t)
 	target := w.kc.Coordinator(cmpOr(op.group, "g-main"))
 	restore, faults := sc.inject(t, w, op, target)
-	var restoreOnce sync.Once
-	doRestore := func() {
-		restoreOnce.Do(func() {
-			if restore != nil {
-				restore()
-			}
-		})
-	}
-	t.Cleanup(doRestore)
+	doRestore := restoreOnce(t, restore)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -583,6 +575,21 @@ func runCell(t *testing.T, sc scenario, op operation) {
 	}
 	follows := sc.follows && op.group != ""
 	c.check(t, op, sc.doneWhileDown && op.group != "", sc.timesOut && !follows, follows)
+}
+
+// restoreOnce returns what runs restore (nil: nothing) once, now or when
+// the test ends, whichever comes first.
+func restoreOnce(t *testing.T, restore func()) func() {
+	var once sync.Once
+	do := func() {
+		once.Do(func() {
+			if restore != nil {
+				restore()
+			}
+		})
+	}
+	t.Cleanup(do)
+	return do
 }
 
 // cellCall is what one cell's call did.

@@ -165,28 +165,19 @@ func (c *Cluster) downFor(ctx context.Context, id int32, downtime time.Duration,
 // stops heartbeating, so the controller fences it after 9 s and moves its
 // leaderships and groups. ResumeNode continues it.
 func (c *Cluster) PauseNode(id int32) error {
-	n, err := c.node(id)
-	if err != nil {
-		return err
-	}
-	n.ops.Lock()
-	defer n.ops.Unlock()
-	p, err := running(n)
-	if err != nil {
-		return err
-	}
-	if err := p.signal(syscall.SIGSTOP); err != nil {
-		return fmt.Errorf("realkafka: pausing node %d: %w", id, err)
-	}
-	p.setPaused(true)
-	c.cfg.logf("realkafka: node %d paused", id)
-	return nil
+	return c.signalNode(id, syscall.SIGSTOP, true, "paused")
 }
 
 // ResumeNode continues a JVM paused by PauseNode. A broker that was fenced
 // meanwhile catches up and is unfenced by itself; WaitHealthy waits for
 // that.
 func (c *Cluster) ResumeNode(id int32) error {
+	return c.signalNode(id, syscall.SIGCONT, false, "resumed")
+}
+
+// signalNode sends sig to a running node's JVM and records whether it is
+// now paused.
+func (c *Cluster) signalNode(id int32, sig syscall.Signal, paused bool, done string) error {
 	n, err := c.node(id)
 	if err != nil {
 		return err
@@ -197,11 +188,11 @@ func (c *Cluster) ResumeNode(id int32) error {
 	if err != nil {
 		return err
 	}
-	if err := p.signal(syscall.SIGCONT); err != nil {
-		return fmt.Errorf("realkafka: resuming node %d: %w", id, err)
+	if err := p.signal(sig); err != nil {
+		return fmt.Errorf("realkafka: sending %v to node %d: %w", sig, id, err)
 	}
-	p.setPaused(false)
-	c.cfg.logf("realkafka: node %d resumed", id)
+	p.setPaused(paused)
+	c.cfg.logf("realkafka: node %d %s", id, done)
 	return nil
 }
 

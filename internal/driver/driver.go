@@ -375,14 +375,7 @@ func (r *run[K]) resolve(kind RouteKind, ss []*keyState[K]) []resolved {
 	out := make([]resolved, len(ss))
 	switch kind {
 	case ToGroupCoordinator, ToTxnCoordinator:
-		ck := cluster.GroupCoordinator
-		if kind == ToTxnCoordinator {
-			ck = cluster.TxnCoordinator
-		}
-		ids := make([]string, 0, len(ss))
-		for _, s := range ss {
-			ids = append(ids, s.route.Key)
-		}
+		ck, ids := coordKeys(kind, ss)
 		found := r.cl.Coordinators(r.ctx, ck, ids)
 		for i, s := range ss {
 			out[i] = resolved{found[s.route.Key].Broker, found[s.route.Key].Err}
@@ -423,6 +416,20 @@ func (r *run[K]) resolve(kind RouteKind, ss []*keyState[K]) []resolved {
 		}
 	}
 	return out
+}
+
+// coordKeys returns the coordinator kind of a coordinator route and the
+// keys' ids.
+func coordKeys[K comparable](kind RouteKind, ss []*keyState[K]) (cluster.CoordKind, []string) {
+	ck := cluster.GroupCoordinator
+	if kind == ToTxnCoordinator {
+		ck = cluster.TxnCoordinator
+	}
+	ids := make([]string, 0, len(ss))
+	for _, s := range ss {
+		ids = append(ids, s.route.Key)
+	}
+	return ck, ids
 }
 
 // refreshIfMissing fetches again the topics whose cached metadata lacks a
@@ -569,14 +576,7 @@ const moveCheckTimeout = 5 * cluster.StallAfter
 func (r *run[K]) movedFrom(ctx context.Context, b *cluster.Broker, ss []*keyState[K]) error {
 	switch kind := ss[0].route.Kind; kind {
 	case ToGroupCoordinator, ToTxnCoordinator:
-		ck := cluster.GroupCoordinator
-		if kind == ToTxnCoordinator {
-			ck = cluster.TxnCoordinator
-		}
-		ids := make([]string, 0, len(ss))
-		for _, s := range ss {
-			ids = append(ids, s.route.Key)
-		}
+		ck, ids := coordKeys(kind, ss)
 		found, err := r.cl.CoordinatorsNow(ctx, ck, ids, b)
 		if err != nil {
 			return nil

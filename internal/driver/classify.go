@@ -3,6 +3,8 @@ package driver
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
@@ -10,49 +12,109 @@ import (
 	"github.com/kafadmin/kafadmin/internal/conn"
 )
 
+// Class is a kind of error a Rule is about.
+type Class uint8
+
+// Classes of errors.
+const (
+	Codes          Class = iota // the Rule's Codes
+	Connection                  // a connection error: reset, refused, EOF, a request past its timeout
+	OtherRetriable              // a Kafka code marked retriable that no earlier rule names
+	OtherCodes                  // any other error
+)
+
+// Rule says what an error met on routes of some kinds does to a key.
+type Rule struct {
+	Routes  []RouteKind
+	Class   Class
+	Codes   []*kerr.Error // for Class Codes
+	Outcome Outcome
+	Note    string // a qualification shown in the docs' table
+}
+
+var (
+	coordinatorRoutes = []RouteKind{ToGroupCoordinator, ToTxnCoordinator}
+	everyRoute        = []RouteKind{ToGroupCoordinator, ToTxnCoordinator, ToLeader, ToController, ToBroker, ToAnyBroker}
+)
+
+// Rules is the failover-rules table: the first rule matching a key's route
+// and error says what becomes of the key. It is the only place the codes
+// that send a key back to look-up or retry it are named; an API's
+// Exceptions come before it, and docs/design.md's table is rendered from
+// it (RulesTable).
+var Rules = []Rule{
+	{Routes: coordinatorRoutes, Codes: []*kerr.Error{kerr.NotCoordinator, kerr.CoordinatorNotAvailable}, Outcome: Relookup},
+	{Routes: coordinatorRoutes, Codes: []*kerr.Error{kerr.CoordinatorLoadInProgress}, Outcome: Retry},
+	{Routes: []RouteKind{ToLeader}, Codes: []*kerr.Error{kerr.NotLeaderForPartition, kerr.LeaderNotAvailable, kerr.FencedLeaderEpoch, kerr.UnknownLeaderEpoch}, Outcome: Relookup},
+	{Routes: []RouteKind{ToLeader}, Codes: []*kerr.Error{kerr.UnknownTopicOrPartition}, Outcome: Relookup, Note: "from the leader"},
+	{Routes: []RouteKind{ToController}, Codes: []*kerr.Error{kerr.NotController}, Outcome: Relookup},
+	{Routes: everyRoute, Class: Connection, Outcome: Relookup},
+	{Routes: everyRoute, Class: OtherRetriable, Outcome: Retry},
+	{Routes: everyRoute, Class: OtherCodes, Outcome: Fail},
+}
+
+// Exception is an API's departure from Rules for one code.
+type Exception struct {
+	Code *kerr.Error
+	// OnlyMaybeApplied limits the exception to keys an earlier send of
+	// which may have been applied: the code then says what that send did
+	// (TOPIC_ALREADY_EXISTS after a lost CreateTopics answer).
+	OnlyMaybeApplied bool
+	Outcome          Outcome
+	Why              string // shown in the docs
+}
+
 // ForCode classifies an error a broker answered for a key sent on a route of
-// the given kind, following the failover rules: the codes that say the key's
-// broker moved send it back to look-up, the codes that say the broker is busy
-// retry it there, and every other code fails the key. A nil err is done.
+// the given kind by the failover rules. A nil err is done.
 func ForCode(kind RouteKind, err error) Result {
+	return Classify(kind, err, false, nil)
+}
+
+// Classify is ForCode with an API's exceptions, for a key an earlier send
+// of which may have been applied (maybeApplied) or not.
+func Classify(kind RouteKind, err error, maybeApplied bool, exceptions []Exception) Result {
 	if err == nil {
 		return Result{Outcome: Done}
 	}
 	var ke *kerr.Error
-	if !errors.As(err, &ke) {
-		return Result{Outcome: Fail, Err: err}
-	}
-	switch kind {
-	case ToGroupCoordinator, ToTxnCoordinator:
-		switch ke {
-		case kerr.NotCoordinator, kerr.CoordinatorNotAvailable:
-			return Result{Outcome: Relookup, Err: err}
-		case kerr.CoordinatorLoadInProgress:
-			return Result{Outcome: Retry, Err: err}
-		}
-	case ToLeader:
-		switch ke {
-		case kerr.NotLeaderForPartition, kerr.LeaderNotAvailable, kerr.FencedLeaderEpoch,
-			kerr.UnknownLeaderEpoch, kerr.UnknownTopicOrPartition:
-			return Result{Outcome: Relookup, Err: err}
-		}
-	case ToController:
-		if ke == kerr.NotController {
-			return Result{Outcome: Relookup, Err: err}
+	isCode := errors.As(err, &ke)
+	if isCode {
+		for _, e := range exceptions {
+			if e.Code == ke && (!e.OnlyMaybeApplied || maybeApplied) {
+				return Result{Outcome: e.Outcome, Err: err}
+			}
 		}
 	}
-	if ke.Retriable {
-		return Result{Outcome: Retry, Err: err}
+	for _, r := range Rules {
+		if slices.Contains(r.Routes, kind) && r.matches(err, ke, isCode) {
+			return Result{Outcome: r.Outcome, Err: err}
+		}
 	}
 	return Result{Outcome: Fail, Err: err}
 }
 
-// lookupRetriable reports whether a failed look-up is worth another try.
+func (r Rule) matches(err error, ke *kerr.Error, isCode bool) bool {
+	switch r.Class {
+	case Codes:
+		return isCode && slices.Contains(r.Codes, ke)
+	case Connection:
+		return conn.IsTransport(err)
+	case OtherRetriable:
+		return isCode && ke.Retriable
+	}
+	return true
+}
+
+// lookupRetriable reports whether a failed look-up is worth another try:
+// Kafka codes by the rules (a look-up's NOT_COORDINATOR or retriable code is
+// tried again, anything the rules fail on is not), errors of kafadmin's own
+// by what they mean.
 func lookupRetriable(kind RouteKind, err error) bool {
 	var (
 		te *topicError
 		pe *partitionError
 		ke *kerr.Error
+		ue *conn.UnsupportedVersionError
 	)
 	switch {
 	case errors.Is(err, cluster.ErrClosed):
@@ -68,15 +130,71 @@ func lookupRetriable(kind RouteKind, err error) bool {
 		// call's context is still live.
 		return true
 	case errors.As(err, &ke):
-		return ke.Retriable || ke == kerr.CoordinatorNotAvailable || ke == kerr.CoordinatorLoadInProgress || ke == kerr.NotCoordinator
+		return ForCode(kind, err).Outcome != Fail
+	case errors.As(err, &ue):
+		return false
 	}
-	var ue *conn.UnsupportedVersionError
-	return !errors.As(err, &ue) && !isPermanent(err)
+	return !isPermanent(err)
 }
 
 func isPermanent(err error) bool {
 	var ce *conn.Error
 	return errors.As(err, &ce) && ce.Permanent
+}
+
+// routeDocs names each route and its look-up, for RulesTable; routes that
+// share a row have the same rules.
+var routeDocs = []struct {
+	kinds  []RouteKind
+	name   string
+	lookup string
+}{
+	{coordinatorRoutes, "group / transaction coordinator", "FindCoordinator v4, many keys a request"},
+	{[]RouteKind{ToLeader}, "partition leader", "Metadata for the topics"},
+	{[]RouteKind{ToController}, "controller", "Metadata (the controller id; in KRaft any broker forwards)"},
+	{[]RouteKind{ToBroker}, "a named broker, every broker", "the broker list (Metadata)"},
+	{[]RouteKind{ToAnyBroker}, "any broker", "a broker with a live connection, never one down or stalled"},
+}
+
+// RulesTable renders Rules as the Markdown table of docs/design.md.
+func RulesTable() string {
+	var b strings.Builder
+	b.WriteString("| route | look-up | back to look-up on | retried on the same broker on | fails on |\n")
+	b.WriteString("|---|---|---|---|---|\n")
+	for _, rd := range routeDocs {
+		cells := map[Outcome][]string{}
+		for _, r := range Rules {
+			if !slices.Contains(r.Routes, rd.kinds[0]) {
+				continue
+			}
+			cells[r.Outcome] = append(cells[r.Outcome], r.doc())
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", rd.name, rd.lookup,
+			strings.Join(cells[Relookup], ", "), strings.Join(cells[Retry], ", "), strings.Join(cells[Fail], ", "))
+	}
+	return b.String()
+}
+
+func (r Rule) doc() string {
+	var s string
+	switch r.Class {
+	case Codes:
+		names := make([]string, len(r.Codes))
+		for i, c := range r.Codes {
+			names[i] = "`" + c.Message + "`"
+		}
+		s = strings.Join(names, ", ")
+	case Connection:
+		s = "connection errors"
+	case OtherRetriable:
+		s = "other retriable codes"
+	case OtherCodes:
+		s = "other codes and errors"
+	}
+	if r.Note != "" {
+		s += " " + r.Note
+	}
+	return s
 }
 
 // topicError is a topic that metadata answered with an error for.

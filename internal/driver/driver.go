@@ -110,6 +110,9 @@ type Call[K comparable] struct {
 	// error sends every key back to look-up, any other error fails them.
 	// Send is called from many goroutines at once, one per broker.
 	Send func(ctx context.Context, b *cluster.Broker, batch []Attempt[K]) (map[K]Result, error)
+	// MaxBatch caps the keys of one Send (0: no cap); more keys bound for
+	// one broker go out in several requests at once.
+	MaxBatch int
 }
 
 // Failure is why a key did not finish.
@@ -120,6 +123,9 @@ type Failure struct {
 	// Deadline is the context's error when the deadline (or a
 	// cancellation) ended the key, nil when a non-retriable error did.
 	Deadline error
+	// MaybeApplied reports that a send of the key may have reached the
+	// broker and been applied although no answer said so.
+	MaybeApplied bool
 }
 
 // Backoff is the delay before retry n (1 for the first).
@@ -310,7 +316,7 @@ func (r *run[K]) dispatchDue() time.Time {
 		}
 	}
 	for b, ss := range direct {
-		r.send(b, ss)
+		r.sendBatches(b, ss)
 	}
 	for kind, ss := range lookups {
 		r.lookup(kind, ss)
@@ -364,7 +370,7 @@ func (r *run[K]) lookup(kind RouteKind, ss []*keyState[K]) {
 				return
 			}
 			for b, ks := range byBroker {
-				r.send(b, ks)
+				r.sendBatches(b, ks)
 			}
 		}
 	})
@@ -508,6 +514,19 @@ func movable(kind RouteKind) bool {
 		return true
 	}
 	return false
+}
+
+// sendBatches sends keys bound for b, in requests of at most MaxBatch keys.
+func (r *run[K]) sendBatches(b *cluster.Broker, ss []*keyState[K]) {
+	n := r.call.MaxBatch
+	if n <= 0 {
+		n = len(ss)
+	}
+	for len(ss) > 0 {
+		k := min(n, len(ss))
+		r.send(b, ss[:k:k])
+		ss = ss[k:]
+	}
 }
 
 func (r *run[K]) send(b *cluster.Broker, ss []*keyState[K]) {
@@ -721,7 +740,7 @@ func (r *run[K]) finishFailed(s *keyState[K], deadline error) {
 	if r.failures == nil {
 		r.failures = make(map[K]*Failure)
 	}
-	r.failures[s.key] = &Failure{Broker: s.broker, Attempts: s.tries, Cause: s.cause, Deadline: deadline}
+	r.failures[s.key] = &Failure{Broker: s.broker, Attempts: s.tries, Cause: s.cause, Deadline: deadline, MaybeApplied: s.maybeApplied}
 	s.phase = finished
 	r.open--
 }

@@ -285,15 +285,32 @@ func (c *Client) backoff() driver.Backoff {
 	return driver.DefaultBackoff
 }
 
-// run runs a driver call and turns its failures into KeyErrors.
-func run[K comparable](ctx context.Context, c *Client, call driver.Call[K]) map[K]*KeyError {
-	failures := driver.Run(ctx, c.cl, c.backoff(), call)
+// run runs a driver call and turns its failures into KeyErrors; key types
+// each key.
+func run[K comparable](ctx context.Context, c *Client, call driver.Call[K], key func(K) Key) map[K]*KeyError {
+	if call.Describe == nil {
+		call.Describe = func(k K) string { return key(k).String() }
+	}
+	return keyErrors(call.Name, driver.Run(ctx, c.cl, c.backoff(), call), key)
+}
+
+// do runs an API over keys and returns the values of the keys done and
+// the KeyErrors of the others; key types each key.
+func do[K comparable, V any](ctx context.Context, c *Client, api driver.API[K, V], keys []K, key func(K) Key) (map[K]V, map[K]*KeyError) {
+	if api.Describe == nil {
+		api.Describe = func(k K) string { return key(k).String() }
+	}
+	values, failures := driver.Do(ctx, c.cl, c.backoff(), api, keys)
+	return values, keyErrors(api.Name, failures, key)
+}
+
+func keyErrors[K comparable](op string, failures map[K]*driver.Failure, key func(K) Key) map[K]*KeyError {
 	if len(failures) == 0 {
 		return nil
 	}
 	out := make(map[K]*KeyError, len(failures))
 	for k, f := range failures {
-		out[k] = newKeyError(call.Name, call.Describe(k), f)
+		out[k] = newKeyError(op, key(k), f)
 	}
 	return out
 }

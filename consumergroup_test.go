@@ -83,7 +83,7 @@ func TestDescribeConsumerGroups(t *testing.T) {
 
 	d, err := cl.DescribeGroups(ctx, "kip848", "classic", "nope")
 	var ce *kafadmin.CallError
-	if !errors.Is(err, kerr.GroupIDNotFound) || !errors.As(err, &ce) || len(ce.Errors) != 1 || ce.Errors[0].Key != `group "nope"` {
+	if !errors.Is(err, kerr.GroupIDNotFound) || !errors.As(err, &ce) || len(ce.Errors) != 1 || ce.Errors[0].Key != kafadmin.GroupKey("nope") {
 		t.Fatalf("err = %v, want one GROUP_ID_NOT_FOUND for group nope", err)
 	}
 	if d["nope"].Err == nil || !errors.Is(d["nope"].Err, kerr.GroupIDNotFound) {

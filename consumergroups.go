@@ -223,10 +223,9 @@ func (c *Client) topicNames(ctx context.Context, ids [][16]byte) (map[[16]byte]s
 	}
 	const key = "topic ids"
 	failed := run(ctx, c, driver.Call[string]{
-		Name:     "describe groups",
-		Keys:     []string{key},
-		Route:    func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
-		Describe: func(string) string { return "the names of the assigned topic ids" },
+		Name:  "describe groups",
+		Keys:  []string{key},
+		Route: func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
 		Send: func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
 			req := kmsg.NewPtrMetadataRequest()
 			req.AllowAutoTopicCreation = false
@@ -246,7 +245,7 @@ func (c *Client) topicNames(ctx context.Context, ids [][16]byte) (map[[16]byte]s
 			}
 			return map[string]driver.Result{key: {Outcome: driver.Done}}, nil
 		},
-	})
+	}, func(string) Key { return RequestKey("the names of the assigned topic ids") })
 	if ke := failed[key]; ke != nil {
 		return names, ke
 	}

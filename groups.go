@@ -150,14 +150,18 @@ type GroupDescription struct {
 	Err             error         // why the group could not be described; the other fields are then empty
 }
 
+// runGroups runs a call whose keys are group ids.
+func runGroups(ctx context.Context, c *Client, call driver.Call[string]) map[string]*KeyError {
+	return run(ctx, c, call, GroupKey)
+}
+
 // groupCall is a call whose keys are group ids, routed to their coordinator.
 func groupCall(name string, groups []string, send func(context.Context, *cluster.Broker, []driver.Attempt[string]) (map[string]driver.Result, error)) driver.Call[string] {
 	return driver.Call[string]{
-		Name:     name,
-		Keys:     groups,
-		Route:    func(g string) driver.Route { return driver.Route{Kind: driver.ToGroupCoordinator, Key: g} },
-		Describe: describeGroup,
-		Send:     send,
+		Name:  name,
+		Keys:  groups,
+		Route: func(g string) driver.Route { return driver.Route{Kind: driver.ToGroupCoordinator, Key: g} },
+		Send:  send,
 	}
 }
 
@@ -180,7 +184,7 @@ func groupCall(name string, groups []string, send func(context.Context, *cluster
 // The result holds every group; those that failed carry their error, and
 // the returned error is then a *CallError naming each. A group that exists
 // in neither form fails with GROUP_ID_NOT_FOUND.
-func (c *Client) DescribeGroups(ctx context.Context, groups ...string) (map[string]GroupDescription, error) {
+func (c *Client) DescribeGroups(ctx context.Context, groups ...string) (Results[string, GroupDescription], error) {
 	groups, err := checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("describe groups: %w", err)
@@ -193,12 +197,12 @@ func (c *Client) DescribeGroups(ctx context.Context, groups ...string) (map[stri
 	return c.describeGroups(ctx, groups)
 }
 
-func (c *Client) describeGroups(ctx context.Context, groups []string) (map[string]GroupDescription, error) {
+func (c *Client) describeGroups(ctx context.Context, groups []string) (Results[string, GroupDescription], error) {
 	into := describedGroups{
 		classic:  newResults[string, GroupDescription](len(groups)),
 		consumer: newResults[string, describedConsumerGroup](0), // most groups are classic, still
 	}
-	failed := run(ctx, c, groupCall("describe groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+	failed := runGroups(ctx, c, groupCall("describe groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
 		return describeOn(ctx, b, batch, into)
 	}))
 	out := into.classic.m
@@ -211,8 +215,7 @@ func (c *Client) describeGroups(ctx context.Context, groups []string) (map[strin
 				if failed == nil {
 					failed = make(map[string]*KeyError)
 				}
-				failed[g] = &KeyError{Op: "describe groups", Key: describeGroup(g), Broker: d.coordinator, Attempts: 1,
-					Err: fmt.Errorf("naming the topics of its assignment: %w", namesErr)}
+				failed[g] = keyError("describe groups", GroupKey(g), d.coordinator, fmt.Errorf("naming the topics of its assignment: %w", namesErr))
 				continue
 			}
 			out[g] = consumerGroupDescription(d, names)
@@ -221,7 +224,7 @@ func (c *Client) describeGroups(ctx context.Context, groups []string) (map[strin
 	for g, ke := range failed {
 		out[g] = GroupDescription{Group: g, Coordinator: -1, Err: ke}
 	}
-	return out, callError("describe groups", failed)
+	return out, callError("describe groups", len(groups), failed)
 }
 
 // DeleteGroupResult is what became of one group in DeleteGroups.
@@ -239,7 +242,7 @@ type DeleteGroupResult struct {
 // with members fails with a *GroupNotEmptyError; a group that does not exist
 // fails with GROUP_ID_NOT_FOUND, unless this call's own earlier attempt may
 // have deleted it (see DeleteGroupResult.GoneOnRetry).
-func (c *Client) DeleteGroups(ctx context.Context, groups ...string) (map[string]DeleteGroupResult, error) {
+func (c *Client) DeleteGroups(ctx context.Context, groups ...string) (Results[string, DeleteGroupResult], error) {
 	groups, err := checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("delete groups: %w", err)
@@ -251,7 +254,7 @@ func (c *Client) DeleteGroups(ctx context.Context, groups ...string) (map[string
 	defer cancel()
 
 	done := newResults[string, DeleteGroupResult](len(groups))
-	failed := run(ctx, c, groupCall("delete groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+	failed := runGroups(ctx, c, groupCall("delete groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
 		req := kmsg.NewPtrDeleteGroupsRequest()
 		retried := make(map[string]bool, len(batch))
 		for _, a := range batch {
@@ -287,7 +290,7 @@ func (c *Client) DeleteGroups(ctx context.Context, groups ...string) (map[string
 	for g, ke := range failed {
 		done.m[g] = DeleteGroupResult{Group: g, Err: ke}
 	}
-	return done.m, callError("delete groups", failed)
+	return done.m, callError("delete groups", len(groups), failed)
 }
 
 // explainNotEmpty fills the state and members of GroupNotEmptyErrors, so
@@ -327,7 +330,7 @@ type RemoveMemberResult struct {
 // group.instance.id, as kafka-consumer-groups --delete-members does; the
 // group rebalances without them. It needs LeaveGroup v3 (Kafka 2.4). A
 // member that is not in the group fails with UNKNOWN_MEMBER_ID.
-func (c *Client) RemoveMembers(ctx context.Context, group string, instanceIDs ...string) (map[string]RemoveMemberResult, error) {
+func (c *Client) RemoveMembers(ctx context.Context, group string, instanceIDs ...string) (Results[string, RemoveMemberResult], error) {
 	if _, err := checkGroups([]string{group}); err != nil {
 		return nil, fmt.Errorf("remove members: %w", err)
 	}
@@ -346,7 +349,7 @@ func (c *Client) RemoveMembers(ctx context.Context, group string, instanceIDs ..
 	defer cancel()
 
 	var perMember map[string]RemoveMemberResult
-	failed := run(ctx, c, groupCall("remove members", []string{group}, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+	failed := runGroups(ctx, c, groupCall("remove members", []string{group}, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
 		req := kmsg.NewPtrLeaveGroupRequest()
 		req.Group = group
 		for _, id := range instanceIDs {
@@ -403,10 +406,10 @@ func (c *Client) RemoveMembers(ctx context.Context, group string, instanceIDs ..
 			perMember[id] = r
 		}
 		if r.Err != nil {
-			memberFailed[id] = &KeyError{Op: "remove members", Key: fmt.Sprintf("member %q of group %q", id, group), Broker: -1, Attempts: 1, Err: r.Err}
+			memberFailed[id] = keyError("remove members", MemberKey(group, id), -1, r.Err)
 		}
 	}
-	return perMember, callError("remove members", memberFailed)
+	return perMember, callError("remove members", len(instanceIDs), memberFailed)
 }
 
 // Coordinator is the broker coordinating a group.
@@ -420,7 +423,7 @@ type Coordinator struct {
 // FindCoordinators looks up the coordinator of each group, asking the
 // cluster afresh (FindCoordinator v4 batches them in one request), and
 // refreshes the client's cache with the answers.
-func (c *Client) FindCoordinators(ctx context.Context, groups ...string) (map[string]Coordinator, error) {
+func (c *Client) FindCoordinators(ctx context.Context, groups ...string) (Results[string, Coordinator], error) {
 	groups, err := checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("find coordinators: %w", err)
@@ -433,7 +436,7 @@ func (c *Client) FindCoordinators(ctx context.Context, groups ...string) (map[st
 	c.cl.ForgetCoordinators(cluster.GroupCoordinator, groups)
 
 	found := newResults[string, Coordinator](len(groups))
-	failed := run(ctx, c, groupCall("find coordinators", groups, func(_ context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+	failed := runGroups(ctx, c, groupCall("find coordinators", groups, func(_ context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
 		out := make(map[string]driver.Result, len(batch))
 		for _, a := range batch {
 			found.set(a.Key, Coordinator{NodeID: b.ID, Host: b.Host(), Port: b.Port()})
@@ -444,5 +447,5 @@ func (c *Client) FindCoordinators(ctx context.Context, groups ...string) (map[st
 	for g, ke := range failed {
 		found.m[g] = Coordinator{NodeID: -1, Err: ke}
 	}
-	return found.m, callError("find coordinators", failed)
+	return found.m, callError("find coordinators", len(groups), failed)
 }

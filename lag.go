@@ -54,7 +54,7 @@ type GroupLag struct {
 // OffsetFetch, and one DescribeGroups with one ConsumerGroupDescribe where
 // the broker has it), then the log start and end offsets of every partition
 // at once (one ListOffsets per leader for each).
-func (c *Client) Lag(ctx context.Context, groups ...string) (map[string]GroupLag, error) {
+func (c *Client) Lag(ctx context.Context, groups ...string) (Results[string, GroupLag], error) {
 	ctx, cancel, err := c.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -127,12 +127,12 @@ func (c *Client) Lag(ctx context.Context, groups ...string) (map[string]GroupLag
 		if gl.Err != nil {
 			var ke *KeyError
 			if !errors.As(gl.Err, &ke) {
-				ke = &KeyError{Op: "lag", Key: describeGroup(g), Broker: gl.Coordinator, Attempts: 1, Err: gl.Err}
+				ke = keyError("lag", GroupKey(g), gl.Coordinator, gl.Err)
 			}
 			failed[g] = ke
 		}
 	}
-	return out, callError("lag", failed)
+	return out, callError("lag", len(groups), failed)
 }
 
 // startLag lays out a group's partitions from its commits and assignment,

@@ -48,8 +48,8 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 			return r.listed, r.err
 		case r.disturbed:
 			if disturbedRounds++; disturbedRounds == listGroupsRounds {
-				return r.listed, &CallError{Op: "list groups", Errors: []*KeyError{{
-					Op: "list groups", Key: "every broker", Broker: -1, Attempts: round,
+				return r.listed, &CallError{Op: "list groups", Keys: 1, Errors: []*KeyError{{
+					Op: "list groups", Key: RequestKey("every broker"), Broker: -1, Attempts: round,
 					Err: fmt.Errorf("brokers kept failing or changing through %d rounds, so the list may lack groups that moved between brokers: list again once the cluster settles", disturbedRounds),
 				}}}
 			}
@@ -59,8 +59,8 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 			// answer, until the deadline.
 			waits++
 			if err := sleepCtx(ctx, backoff(waits)); err != nil {
-				return r.listed, &CallError{Op: "list groups", Errors: []*KeyError{{
-					Op: "list groups", Key: "every broker", Broker: r.loading.broker, Attempts: round,
+				return r.listed, &CallError{Op: "list groups", Keys: 1, Errors: []*KeyError{{
+					Op: "list groups", Key: RequestKey("every broker"), Broker: r.loading.broker, Attempts: round,
 					Err: fmt.Errorf("broker %d had not taken up partition %d of %s, whose groups it coordinates, by the deadline, so the list would lack them: %w (last answer: %w)",
 						r.loading.broker, r.loading.partition, offsetsTopic, err, r.loading.err),
 				}}}
@@ -281,10 +281,9 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string, fr
 	)
 	found := newResults[int32, []ListedGroup](len(ids))
 	failed := run(roundCtx, c, driver.Call[int32]{
-		Name:     "list groups",
-		Keys:     ids,
-		Route:    func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} },
-		Describe: describeBroker,
+		Name:  "list groups",
+		Keys:  ids,
+		Route: func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} },
 		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[int32]) (map[int32]driver.Result, error) {
 			if batch[0].N > 1 {
 				disturbed.Store(true)
@@ -325,7 +324,7 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string, fr
 			}
 			return map[int32]driver.Result{batch[0].Key: res}, nil
 		},
-	})
+	}, BrokerKey)
 	check.Wait()
 	if stale.Load() {
 		return roundResult{disturbed: true}
@@ -340,7 +339,7 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string, fr
 	if err == nil && !after.sameAs(before) {
 		disturbed.Store(true)
 	}
-	r := roundResult{listed: c.mergeListed(found.m), disturbed: disturbed.Load(), loading: loading, err: callError("list groups", failed)}
+	r := roundResult{listed: c.mergeListed(found.m), disturbed: disturbed.Load(), loading: loading, err: callError("list groups", len(ids), failed)}
 	switch {
 	case r.err != nil || r.disturbed || r.loading != nil || err != nil:
 	case fresh:

@@ -47,10 +47,9 @@ type PartitionInfo struct {
 func (c *Client) metadata(ctx context.Context, op string, topics []string) (*kmsg.MetadataResponse, error) {
 	var resp *kmsg.MetadataResponse
 	failed := run(ctx, c, driver.Call[string]{
-		Name:     op,
-		Keys:     []string{"metadata"},
-		Route:    func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
-		Describe: func(string) string { return "cluster metadata" },
+		Name:  op,
+		Keys:  []string{"metadata"},
+		Route: func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
 		Send: func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
 			mr, err := c.cl.FetchMetadata(ctx, b, topics)
 			if err != nil {
@@ -59,7 +58,7 @@ func (c *Client) metadata(ctx context.Context, op string, topics []string) (*kms
 			resp = mr
 			return map[string]driver.Result{"metadata": {Outcome: driver.Done}}, nil
 		},
-	})
+	}, func(string) Key { return RequestKey("cluster metadata") })
 	if ke := failed["metadata"]; ke != nil {
 		return nil, ke
 	}

@@ -61,7 +61,7 @@ func (g GroupOffsets) Partitions() []TopicPartition {
 // supports it (v8, Kafka 3.0), coordinators in parallel. The result holds
 // every group; a group that does not exist fails with GROUP_ID_NOT_FOUND on
 // brokers that say so, and has no offsets on brokers that do not.
-func (c *Client) FetchOffsets(ctx context.Context, groups ...string) (map[string]GroupOffsets, error) {
+func (c *Client) FetchOffsets(ctx context.Context, groups ...string) (Results[string, GroupOffsets], error) {
 	groups, err := checkGroups(groups)
 	if err != nil {
 		return nil, fmt.Errorf("fetch offsets: %w", err)
@@ -76,7 +76,7 @@ func (c *Client) FetchOffsets(ctx context.Context, groups ...string) (map[string
 
 func (c *Client) fetchOffsets(ctx context.Context, groups []string) (map[string]GroupOffsets, error) {
 	found := newResults[string, GroupOffsets](len(groups))
-	failed := run(ctx, c, groupCall("fetch offsets", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+	failed := runGroups(ctx, c, groupCall("fetch offsets", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
 		v, err := b.Version(ctx, kmsg.OffsetFetch, offsetFetchMin, offsetFetchMax)
 		if err != nil {
 			return nil, err
@@ -89,7 +89,7 @@ func (c *Client) fetchOffsets(ctx context.Context, groups []string) (map[string]
 	for g, ke := range failed {
 		found.m[g] = GroupOffsets{Group: g, Coordinator: -1, Err: ke}
 	}
-	return found.m, callError("fetch offsets", failed)
+	return found.m, callError("fetch offsets", len(groups), failed)
 }
 
 func fetchBatched(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string], found *results[string, GroupOffsets]) (map[string]driver.Result, error) {
@@ -221,7 +221,7 @@ func (c *Client) CommitOffsets(ctx context.Context, group string, offsets map[To
 	}
 
 	var perPartition map[TopicPartition]error
-	failed := run(ctx, c, groupCall("commit offsets", []string{group}, func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
+	failed := runGroups(ctx, c, groupCall("commit offsets", []string{group}, func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
 		req := kmsg.NewPtrOffsetCommitRequest()
 		req.Group = group
 		req.Generation = -1
@@ -323,10 +323,10 @@ func partitionErrors(op string, asked []TopicPartition, result map[TopicPartitio
 			result[tp] = err
 		}
 		if err != nil {
-			failed[tp] = &KeyError{Op: op, Key: describeTP(tp), Broker: -1, Attempts: 1, Err: err}
+			failed[tp] = keyError(op, PartitionKey(tp), -1, err)
 		}
 	}
-	return callError(op, failed)
+	return callError(op, len(asked), failed)
 }
 
 // checkPartitionsExist fails, naming the first missing one, unless every
@@ -383,7 +383,7 @@ func (c *Client) DeleteOffsets(ctx context.Context, group string, partitions ...
 	defer cancel()
 
 	var perPartition map[TopicPartition]error
-	failed := run(ctx, c, groupCall("delete offsets", []string{group}, func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
+	failed := runGroups(ctx, c, groupCall("delete offsets", []string{group}, func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
 		req := kmsg.NewPtrOffsetDeleteRequest()
 		req.Group = group
 		byTopic := make(map[string][]int32)
@@ -488,7 +488,7 @@ type ListedOffset struct {
 // ListOffsets returns the offset chosen by spec for every partition of the
 // topics, asking each partition's leader, leaders in parallel. A topic that
 // does not exist fails at once with UNKNOWN_TOPIC_OR_PARTITION.
-func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...string) (map[TopicPartition]ListedOffset, error) {
+func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...string) (Results[TopicPartition, ListedOffset], error) {
 	if len(topics) == 0 {
 		return nil, errors.New("list offsets: no topics given: name at least one topic")
 	}
@@ -506,7 +506,7 @@ func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...str
 	}
 	var (
 		tps    []TopicPartition
-		failed = make(map[string]*KeyError)
+		failed = make(map[Key]*KeyError)
 	)
 	for _, t := range topics {
 		tm := metas[t]
@@ -515,8 +515,7 @@ func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...str
 			if errors.Is(err, kerr.UnknownTopicOrPartition) {
 				err = kafkaerr.With(kerr.UnknownTopicOrPartition, "the topic does not exist: check the topic name")
 			}
-			key := fmt.Sprintf("topic %q", t)
-			failed[key] = &KeyError{Op: "list offsets", Key: key, Broker: -1, Attempts: 1, Err: err}
+			failed[TopicKey(t)] = keyError("list offsets", TopicKey(t), -1, err)
 			continue
 		}
 		for _, p := range tm.Partitions {
@@ -524,6 +523,7 @@ func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...str
 		}
 	}
 	out := map[TopicPartition]ListedOffset{}
+	keys := len(failed) + len(tps)
 	if len(tps) > 0 {
 		var lerr error
 		out, lerr = c.listOffsets(ctx, spec, tps)
@@ -534,11 +534,11 @@ func (c *Client) ListOffsets(ctx context.Context, spec OffsetSpec, topics ...str
 			}
 		}
 	}
-	return out, callError("list offsets", failed)
+	return out, callError("list offsets", keys, failed)
 }
 
 // ListPartitionOffsets is ListOffsets for chosen partitions.
-func (c *Client) ListPartitionOffsets(ctx context.Context, spec OffsetSpec, partitions ...TopicPartition) (map[TopicPartition]ListedOffset, error) {
+func (c *Client) ListPartitionOffsets(ctx context.Context, spec OffsetSpec, partitions ...TopicPartition) (Results[TopicPartition, ListedOffset], error) {
 	partitions, err := checkTopicPartitions(partitions)
 	if err != nil {
 		return nil, fmt.Errorf("list offsets: %w", err)
@@ -552,15 +552,22 @@ func (c *Client) ListPartitionOffsets(ctx context.Context, spec OffsetSpec, part
 }
 
 func (c *Client) listOffsets(ctx context.Context, spec OffsetSpec, tps []TopicPartition) (map[TopicPartition]ListedOffset, error) {
-	found := newResults[TopicPartition, ListedOffset](len(tps))
-	failed := run(ctx, c, driver.Call[TopicPartition]{
-		Name: "list " + spec.name + " offsets",
-		Keys: tps,
-		Route: func(tp TopicPartition) driver.Route {
-			return driver.Route{Kind: driver.ToLeader, Key: tp.Topic, Partition: tp.Partition}
-		},
-		Describe: describeTP,
-		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[TopicPartition]) (map[TopicPartition]driver.Result, error) {
+	op := "list " + spec.name + " offsets"
+	found, failed := do(ctx, c, listOffsetsAPI(op, spec), tps, PartitionKey)
+	for tp, ke := range failed {
+		found[tp] = ListedOffset{Offset: -1, Timestamp: -1, LeaderEpoch: -1, Leader: -1, Err: ke}
+	}
+	return found, callError(op, len(tps), failed)
+}
+
+// listOffsetsAPI is ListOffsets: each partition to its leader.
+func listOffsetsAPI(op string, spec OffsetSpec) driver.API[TopicPartition, ListedOffset] {
+	return driver.API[TopicPartition, ListedOffset]{
+		Name:       op,
+		Route:      leaderRoute,
+		MinVersion: spec.minVersion(),
+		MaxVersion: listOffsetsMax,
+		Request: func(batch []driver.Attempt[TopicPartition]) kmsg.Request {
 			req := kmsg.NewPtrListOffsetsRequest()
 			req.ReplicaID = -1
 			byTopic := make(map[string]int)
@@ -579,26 +586,24 @@ func (c *Client) listOffsets(ctx context.Context, spec OffsetSpec, tps []TopicPa
 				rp.Timestamp = spec.ts
 				req.Topics[i].Partitions = append(req.Topics[i].Partitions, rp)
 			}
-			resp, err := b.Request(ctx, req, spec.minVersion(), listOffsetsMax)
-			if err != nil {
-				return nil, err
-			}
-			out := make(map[TopicPartition]driver.Result, len(batch))
+			return req
+		},
+		Response: func(b *cluster.Broker, batch []driver.Attempt[TopicPartition], resp kmsg.Response) map[TopicPartition]driver.Answer[ListedOffset] {
+			out := make(map[TopicPartition]driver.Answer[ListedOffset], len(batch))
 			for _, t := range resp.(*kmsg.ListOffsetsResponse).Topics {
 				for _, p := range t.Partitions {
-					tp := TopicPartition{t.Topic, p.Partition}
-					res := driver.ForCode(driver.ToLeader, kafkaerr.New(p.ErrorCode, nil))
-					if res.Outcome == driver.Done {
-						found.set(tp, ListedOffset{Offset: p.Offset, Timestamp: p.Timestamp, LeaderEpoch: p.LeaderEpoch, Leader: b.ID})
+					out[TopicPartition{t.Topic, p.Partition}] = driver.Answer[ListedOffset]{
+						Value: ListedOffset{Offset: p.Offset, Timestamp: p.Timestamp, LeaderEpoch: p.LeaderEpoch, Leader: b.ID},
+						Err:   kafkaerr.New(p.ErrorCode, nil),
 					}
-					out[tp] = res
 				}
 			}
-			return out, nil
+			return out
 		},
-	})
-	for tp, ke := range failed {
-		found.m[tp] = ListedOffset{Offset: -1, Timestamp: -1, LeaderEpoch: -1, Leader: -1, Err: ke}
 	}
-	return found.m, callError("list "+spec.name+" offsets", failed)
+}
+
+// leaderRoute sends a partition to its leader.
+func leaderRoute(tp TopicPartition) driver.Route {
+	return driver.Route{Kind: driver.ToLeader, Key: tp.Topic, Partition: tp.Partition}
 }

@@ -81,7 +81,7 @@ func TestDescribeGroups(t *testing.T) {
 		t.Fatalf("err = %v, want GROUP_ID_NOT_FOUND for the missing group", err)
 	}
 	var ce *kafadmin.CallError
-	if !errors.As(err, &ce) || len(ce.Errors) != 1 || ce.Errors[0].Key != `group "nope"` {
+	if !errors.As(err, &ce) || len(ce.Errors) != 1 || ce.Errors[0].Key != kafadmin.GroupKey("nope") {
 		t.Fatalf("err = %v, want one KeyError naming group nope", err)
 	}
 	if msg := err.Error(); !strings.Contains(msg, `group "nope" does not exist: check the group id`) {

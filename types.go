@@ -29,13 +29,7 @@ func compareTP(a, b TopicPartition) int {
 // SortTopicPartitions sorts by topic, then partition.
 func SortTopicPartitions(tps []TopicPartition) { slices.SortFunc(tps, compareTP) }
 
-func describeGroup(g string) string { return fmt.Sprintf("group %q", g) }
-
-func describeTP(tp TopicPartition) string {
-	return fmt.Sprintf("partition %d of topic %q", tp.Partition, tp.Topic)
-}
-
-func describeBroker(id int32) string { return fmt.Sprintf("broker %d", id) }
+func describeTP(tp TopicPartition) string { return PartitionKey(tp).String() }
 
 // checkGroups validates a call's group ids and drops duplicates.
 func checkGroups(groups []string) ([]string, error) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/kafadmin/kafadmin"
 )
@@ -31,7 +30,7 @@ func inChunks[V any](ctx context.Context, g *globals, what string, keys []string
 		return call(ctx, keys)
 	}
 	out := make(map[string]V, len(keys))
-	merged := &kafadmin.CallError{Op: what}
+	merged := &kafadmin.CallError{Op: what, Keys: len(keys)}
 	defer fmt.Fprint(g.stderr, "\r\033[K")
 	for chunk := range slices.Chunk(keys, progressChunk) {
 		fmt.Fprintf(g.stderr, "\r%s: %d/%d groups", what, len(out), len(keys))
@@ -54,7 +53,7 @@ func inChunks[V any](ctx context.Context, g *globals, what string, keys []string
 	if len(merged.Errors) == 0 {
 		return out, nil
 	}
-	slices.SortFunc(merged.Errors, func(a, b *kafadmin.KeyError) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortFunc(merged.Errors, func(a, b *kafadmin.KeyError) int { return a.Key.Compare(b.Key) })
 	return out, merged
 }
 

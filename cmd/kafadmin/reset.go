@@ -1022,15 +1022,15 @@ func (r *resetRun) print() {
 // so that each is printed on its own line and a run in which other groups
 // succeeded exits 3.
 func (r *resetRun) result() error {
-	ce := &kafadmin.CallError{Op: "reset offsets"}
+	ce := &kafadmin.CallError{Op: "reset offsets", Keys: len(r.groups)}
 	for _, grp := range r.groups {
 		err := r.resets[grp].err
 		if err == nil {
 			continue
 		}
 		var ke *kafadmin.KeyError
-		if !errors.As(err, &ke) || ke.Key != fmt.Sprintf("group %q", grp) {
-			ke = &kafadmin.KeyError{Op: "reset offsets", Key: fmt.Sprintf("group %q", grp), Broker: -1, Attempts: 1, Err: err}
+		if !errors.As(err, &ke) || ke.Key != kafadmin.GroupKey(grp) {
+			ke = &kafadmin.KeyError{Op: "reset offsets", Key: kafadmin.GroupKey(grp), Broker: -1, Attempts: 1, Err: err}
 		}
 		ce.Errors = append(ce.Errors, ke)
 	}

@@ -26,18 +26,33 @@ var ErrClosed = errors.New("kafadmin: client closed")
 const sessionMargin = 5 * time.Second
 
 // Broker is one broker of the cluster, or one bootstrap address (negative
-// ID), and its connection. A Broker's address never changes: a broker that
+// ID), and its connections. A Broker's address never changes: a broker that
 // moves is a new Broker, and the old one is closed.
+//
+// A broker has two connections, each dialed on first use: one for requests
+// it answers at once, and one for requests that wait server-side (see
+// conn.ServerWait: CreateTopics, DeleteRecords, ElectLeaders... holding up
+// to their timeout for the cluster to apply them). Kafka answers the
+// requests of one connection in order, so on a shared connection every
+// request behind a waiting one would wait too, past its own request
+// timeout, and that timeout would kill the connection and everything on it.
 type Broker struct {
 	cl   *Cluster
 	ID   int32
 	Addr string
 
 	mu        sync.Mutex
-	conn      *conn.Conn
-	dial      *dialFlight // the dial in progress, if any
-	downUntil time.Time   // after a failed dial: "any broker" skips it until then
+	fast      connSlot  // requests answered at once
+	slow      connSlot  // requests that wait server-side
+	downUntil time.Time // after a failed dial: "any broker" skips it until then
 	closed    bool
+}
+
+// connSlot is one of a broker's connections: the live one and the dial in
+// progress, each nil when there is none. The broker's mu guards it.
+type connSlot struct {
+	conn *conn.Conn
+	dial *dialFlight
 }
 
 type dialFlight struct {
@@ -71,11 +86,23 @@ func (b *Broker) String() string {
 	return fmt.Sprintf("broker %d (%s)", b.ID, b.Addr)
 }
 
-// connected reports whether the broker has a live connection.
+// slotFor is the connection req goes on: the slow one when the broker may
+// hold it before answering.
+func (b *Broker) slotFor(req kmsg.Request) *connSlot {
+	if conn.ServerWait(req) > 0 {
+		return &b.slow
+	}
+	return &b.fast
+}
+
+// connected reports whether the broker has a live connection for requests
+// answered at once. The slow connection does not count: "any broker"
+// requests, which prefer a connected broker to save a dial, are all of that
+// kind.
 func (b *Broker) connected() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.conn != nil && b.conn.Err() == nil
+	return b.fast.conn != nil && b.fast.conn.Err() == nil
 }
 
 // StallAfter is how long a request may go unanswered, or a dial unfinished,
@@ -86,13 +113,33 @@ func (b *Broker) connected() bool {
 // stalled request have moved elsewhere.
 const StallAfter = 200 * time.Millisecond
 
-// stalled reports whether the broker's connection has had a request
-// unanswered, or its dial unfinished, for more than StallAfter.
+// stalled reports whether one of the broker's connections has had a
+// request unanswered, or its dial unfinished, for more than StallAfter.
+//
+// Both connections are consulted, but a request that waits server-side is
+// judged from the end of its own wait (conn.Conn.Stalled): until then its
+// silence is the broker doing what it was asked, not a sign that it stopped
+// answering. Leaving the slow connection out altogether would lose what it
+// does show: a dial that hangs, and a request still unanswered after its
+// wait, mean a silent broker whichever connection they are on.
 func (b *Broker) stalled(now time.Time) bool {
 	b.mu.Lock()
-	c, f := b.conn, b.dial
+	slots := [...]connSlot{b.fast, b.slow}
 	b.mu.Unlock()
-	return (f != nil && now.Sub(f.start) > StallAfter) || (c != nil && c.Err() == nil && c.Stalled(StallAfter))
+	for _, s := range slots {
+		if s.stalled(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// stalled is Broker.stalled for one connection.
+func (s connSlot) stalled(now time.Time) bool {
+	if s.dial != nil && now.Sub(s.dial.start) > StallAfter {
+		return true
+	}
+	return s.conn != nil && s.conn.Err() == nil && s.conn.Stalled(StallAfter)
 }
 
 func (b *Broker) isDown(now time.Time) bool {
@@ -101,20 +148,28 @@ func (b *Broker) isDown(now time.Time) bool {
 	return now.Before(b.downUntil)
 }
 
-// Conn returns the broker's live connection, dialing one if there is none.
-// Concurrent callers share one dial and its outcome.
+// Conn returns the broker's live connection for requests answered at once,
+// dialing one if there is none. Concurrent callers share one dial and its
+// outcome.
 func (b *Broker) Conn(ctx context.Context) (*conn.Conn, error) {
+	return b.connect(ctx, &b.fast)
+}
+
+// connect returns the live connection of slot s, dialing one if there is
+// none. Concurrent callers share one dial and its outcome. A failed dial
+// marks the broker down, whichever of its connections it was for.
+func (b *Broker) connect(ctx context.Context, s *connSlot) (*conn.Conn, error) {
 	for {
 		b.mu.Lock()
 		if b.closed {
 			b.mu.Unlock()
 			return nil, b.goneError()
 		}
-		if c := b.conn; c != nil && c.Err() == nil && !c.Expired(sessionMargin) {
+		if c := s.conn; c != nil && c.Err() == nil && !c.Expired(sessionMargin) {
 			b.mu.Unlock()
 			return c, nil
 		}
-		if f := b.dial; f != nil {
+		if f := s.dial; f != nil {
 			b.mu.Unlock()
 			select {
 			case <-f.done:
@@ -126,23 +181,23 @@ func (b *Broker) Conn(ctx context.Context) (*conn.Conn, error) {
 			}
 			continue // the dial succeeded (or its dialer gave up): look again
 		}
-		if old := b.conn; old != nil {
-			b.conn = nil
+		if old := s.conn; old != nil {
+			s.conn = nil
 			b.cl.retire(old) // its SASL session is ending: new requests go to a new one
 		}
 		f := &dialFlight{start: time.Now(), done: make(chan struct{})}
-		b.dial = f
+		s.dial = f
 		b.mu.Unlock()
 
 		f.conn, f.err = b.doDial(ctx)
 
 		b.mu.Lock()
-		b.dial = nil
+		s.dial = nil
 		if f.err == nil {
 			if b.closed {
 				f.err = b.goneError()
 			} else {
-				b.conn = f.conn
+				s.conn = f.conn
 				b.downUntil = time.Time{}
 			}
 		} else if !isContextError(f.err) {
@@ -160,7 +215,7 @@ func (b *Broker) Conn(ctx context.Context) (*conn.Conn, error) {
 			}
 			return nil, f.err
 		}
-		go b.watch(f.conn)
+		go b.watch(s, f.conn)
 		return f.conn, nil
 	}
 }
@@ -175,12 +230,12 @@ func (b *Broker) doDial(ctx context.Context) (*conn.Conn, error) {
 	return c, err
 }
 
-// watch reports the connection's death and forgets it.
-func (b *Broker) watch(c *conn.Conn) {
+// watch reports the death of c, slot s's connection, and forgets it.
+func (b *Broker) watch(s *connSlot, c *conn.Conn) {
 	<-c.Done()
 	b.mu.Lock()
-	if b.conn == c {
-		b.conn = nil
+	if s.conn == c {
+		s.conn = nil
 	}
 	b.mu.Unlock()
 	b.cl.obs.BrokerDisconnected(b.ID, b.Addr, c.Err())
@@ -193,30 +248,44 @@ func (b *Broker) goneError() error {
 	return &conn.Error{Node: b.ID, Addr: b.Addr, Op: "dial", Err: ErrBrokerGone}
 }
 
-// close closes the broker's connection and refuses new ones.
+// close closes the broker's connections and refuses new ones.
 func (b *Broker) close() {
 	b.mu.Lock()
 	b.closed = true
-	c := b.conn
-	b.conn = nil
+	conns := b.conns()
+	b.fast.conn, b.slow.conn = nil, nil
 	b.mu.Unlock()
-	if c != nil {
+	for _, c := range conns {
 		c.Close()
 	}
 }
 
-// closeIdle closes the connection if it has been idle for d.
+// closeIdle closes each of the broker's connections that has been idle for
+// d.
 func (b *Broker) closeIdle(d time.Duration) {
 	b.mu.Lock()
-	c := b.conn
+	conns := b.conns()
 	b.mu.Unlock()
-	if c != nil {
+	for _, c := range conns {
 		c.CloseIfIdle(d)
 	}
 }
 
+// conns is the broker's connections that exist; b.mu must be held.
+func (b *Broker) conns() []*conn.Conn {
+	var out []*conn.Conn
+	for _, c := range [...]*conn.Conn{b.fast.conn, b.slow.conn} {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Version returns the highest version of the API both the broker and the
-// caller (lo through hi) support, dialing if needed.
+// caller (lo through hi) support, dialing if needed. It asks the
+// connection for requests answered at once; Request chooses the version on
+// the connection it sends on.
 func (b *Broker) Version(ctx context.Context, key kmsg.Key, lo, hi int16) (int16, error) {
 	c, err := b.Conn(ctx)
 	if err != nil {
@@ -226,11 +295,14 @@ func (b *Broker) Version(ctx context.Context, key kmsg.Key, lo, hi int16) (int16
 }
 
 // Request sends req at the highest version in lo..hi the broker supports and
-// returns the response. A connection found dead before the request was
-// written is replaced at once; any other failure is returned.
+// returns the response. A request that waits server-side goes on the
+// broker's slow connection, any other on its fast one (see Broker). A
+// connection found dead before the request was written is replaced at once;
+// any other failure is returned.
 func (b *Broker) Request(ctx context.Context, req kmsg.Request, lo, hi int16) (kmsg.Response, error) {
+	s := b.slotFor(req)
 	for tries := 0; ; tries++ {
-		c, err := b.Conn(ctx)
+		c, err := b.connect(ctx, s)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 // Package cluster is what a client knows of a Kafka cluster and how it
-// reaches it: the bootstrap addresses, the brokers by node id with one
-// connection each, the controller, topic metadata, and the coordinator
+// reaches it: the bootstrap addresses, the brokers by node id with their
+// connections (one for requests answered at once, one for requests that
+// wait server-side), the controller, topic metadata, and the coordinator
 // cache.
 //
 // Knowledge is cached and refreshed on demand: a look-up that finds nothing
@@ -259,7 +260,7 @@ func parseAddr(addr string) (string, error) {
 // ---- brokers ----
 
 // upsertBroker records that node id is at host:port. A broker whose address
-// changed is replaced, and its connection closed.
+// changed is replaced, and its connections closed.
 func (cl *Cluster) upsertBroker(id int32, host string, port int32) *Broker {
 	nb := newBroker(cl, id, host, port)
 	cl.mu.Lock()

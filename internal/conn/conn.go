@@ -111,9 +111,21 @@ type Conn struct {
 type call struct {
 	corr     int32
 	key      int16
-	timeout  time.Duration
+	wait     time.Duration // how long the broker may hold it before answering (ServerWait)
+	timeout  time.Duration // wait plus the request timeout
 	deadline time.Time
 	resp     chan []byte // buffered: the reader never blocks on an abandoned call
+}
+
+// ServerWait is how long the broker may hold req before answering: the
+// timeout of a request that waits server-side (CreateTopics, DeleteRecords,
+// ElectLeaders... waiting for the cluster to apply the change), zero for a
+// request answered at once.
+func ServerWait(req kmsg.Request) time.Duration {
+	if tr, ok := req.(kmsg.TimeoutRequest); ok && tr.Timeout() > 0 {
+		return time.Duration(tr.Timeout()) * time.Millisecond
+	}
+	return 0
 }
 
 // Dial connects to the broker at addr, negotiates TLS, API versions and SASL
@@ -241,8 +253,12 @@ func (c *Conn) CloseIfIdle(idle time.Duration) bool {
 	return true
 }
 
-// Stalled reports whether the oldest request in flight was written more
-// than d ago and is still unanswered.
+// Stalled reports whether the oldest request in flight is still unanswered
+// more than d after the broker should have answered it: d after it was
+// written, plus its own server-side wait (ServerWait), during which the
+// broker legitimately holds it. Only the oldest request is judged: Kafka
+// answers a connection's requests in order, so one behind it cannot be late
+// on its own account while the oldest is not.
 func (c *Conn) Stalled(d time.Duration) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -250,7 +266,8 @@ func (c *Conn) Stalled(d time.Duration) bool {
 		return false
 	}
 	p := c.pending[0]
-	return time.Since(p.deadline.Add(-p.timeout)) > d
+	written := p.deadline.Add(-p.timeout)
+	return time.Since(written.Add(p.wait)) > d
 }
 
 // Expired reports whether the broker's SASL session ends within margin; the
@@ -286,11 +303,7 @@ func (c *Conn) Do(ctx context.Context, req kmsg.Request) (kmsg.Response, error) 
 	if br := c.brokerRange(key); br.max < 0 || v < br.min || v > br.max {
 		return nil, &UnsupportedVersionError{Node: c.node, API: apiName(key), BrokerMin: br.min, BrokerMax: br.max, WantMin: v, WantMax: v}
 	}
-	timeout := c.cfg.requestTimeout()
-	if tr, ok := req.(kmsg.TimeoutRequest); ok && tr.Timeout() > 0 {
-		timeout += time.Duration(tr.Timeout()) * time.Millisecond
-	}
-	body, cl, err := c.roundTrip(ctx, req, timeout)
+	body, cl, err := c.roundTrip(ctx, req, ServerWait(req))
 	if err != nil {
 		return nil, err
 	}
@@ -322,13 +335,14 @@ func decode(resp kmsg.Response, body []byte, flexibleHeader bool) error {
 	return resp.ReadFrom(body)
 }
 
-// roundTrip writes req and waits for its raw response body. Nothing is
-// written once ctx has ended.
-func (c *Conn) roundTrip(ctx context.Context, req kmsg.Request, timeout time.Duration) ([]byte, *call, error) {
+// roundTrip writes req, which the broker may hold for wait before
+// answering, and waits for its raw response body. Nothing is written once
+// ctx has ended.
+func (c *Conn) roundTrip(ctx context.Context, req kmsg.Request, wait time.Duration) ([]byte, *call, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	cl, err := c.write(req, timeout)
+	cl, err := c.write(req, wait)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -378,17 +392,19 @@ func (c *Conn) notSent(cause error) error {
 	return &Error{Node: c.node, Addr: c.addr, Op: "write", Err: fmt.Errorf("%w earlier: %v", ErrClosed, cause)}
 }
 
-// write encodes req, registers it for its response and writes it.
-func (c *Conn) write(req kmsg.Request, timeout time.Duration) (*call, error) {
+// write encodes req, registers it for its response and writes it. Its
+// timeout is the request timeout added to wait, the time the broker may hold
+// it.
+func (c *Conn) write(req kmsg.Request, wait time.Duration) (*call, error) {
 	corr := c.corr.Add(1)
 	buf := c.format.AppendRequest(make([]byte, 0, 256), req, corr)
-	cl := &call{corr: corr, key: req.Key(), timeout: timeout, resp: make(chan []byte, 1)}
+	cl := &call{corr: corr, key: req.Key(), wait: wait, timeout: c.cfg.requestTimeout() + wait, resp: make(chan []byte, 1)}
 
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 
 	now := time.Now()
-	cl.deadline = now.Add(timeout)
+	cl.deadline = now.Add(cl.timeout)
 	c.mu.Lock()
 	if c.err != nil {
 		cause := c.err
@@ -500,7 +516,7 @@ func (c *Conn) requestAPIVersions(ctx context.Context) error {
 		// Brokers refuse v3+ with an empty or malformed software name.
 		req.ClientSoftwareName = cmp.Or(c.cfg.SoftwareName, "kafadmin")
 		req.ClientSoftwareVersion = cmp.Or(c.cfg.SoftwareVersion, "0")
-		body, _, err := c.roundTrip(ctx, req, c.cfg.requestTimeout())
+		body, _, err := c.roundTrip(ctx, req, 0)
 		if err != nil {
 			return c.handshakeError(ctx, "api versions", err)
 		}

@@ -212,6 +212,7 @@ func (fb *fakeBroker) handle(nc net.Conn) {
 			for _, k := range []struct{ key, max int16 }{
 				{int16(kmsg.ApiVersions), 3}, {int16(kmsg.Metadata), 12},
 				{int16(kmsg.SASLHandshake), 1}, {int16(kmsg.SASLAuthenticate), 2},
+				{int16(kmsg.CreateTopics), 7},
 			} {
 				ak := kmsg.NewApiVersionsResponseApiKey()
 				ak.ApiKey, ak.MaxVersion = k.key, k.max
@@ -251,6 +252,53 @@ func TestUnansweredRequestTimesOutAndKillsTheConnection(t *testing.T) {
 	_, err = c.Do(context.Background(), metadataRequest(t, c))
 	if !errors.Is(err, ErrClosed) || MaybeSent(err) {
 		t.Fatalf("request on the dead connection: got %v, want ErrClosed, not sent", err)
+	}
+}
+
+// TestStalledWaitsOutTheRequestsOwnTimeout checks that a request the broker
+// may hold (CreateTopics with a timeout) counts as stalled only once that
+// timeout has passed, while one answered at once counts as stalled as soon
+// as it is late.
+func TestStalledWaitsOutTheRequestsOwnTimeout(t *testing.T) {
+	const late = 100 * time.Millisecond
+	fb := newFakeBroker(t, func(net.Conn, int16, int32) {}) // never answers
+	slow := dial(t, &Config{}, fb.addr())
+	fast := dial(t, &Config{}, fb.addr())
+
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.Version = 0
+	req.TimeoutMillis = 1000
+	if ServerWait(req) != time.Second {
+		t.Fatalf("ServerWait(CreateTopics with a 1 s timeout) = %v, want 1s", ServerWait(req))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel() // before the wait: the requests end with their context
+	written := time.Now()
+	for c, r := range map[*Conn]kmsg.Request{slow: req, fast: metadataRequest(t, fast)} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Do(ctx, r)
+		}()
+	}
+
+	time.Sleep(3 * late)
+	if !fast.Stalled(late) {
+		t.Errorf("a Metadata request unanswered for %v does not count as stalled", 3*late)
+	}
+	if slow.Stalled(late) {
+		t.Errorf("a CreateTopics request held for %v of its 1 s timeout counts as stalled", time.Since(written))
+	}
+	for !slow.Stalled(late) {
+		if time.Since(written) > 10*time.Second {
+			t.Fatal("a CreateTopics request unanswered 9 s past its 1 s timeout does not count as stalled")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(written); took < time.Second+late {
+		t.Fatalf("the CreateTopics request counted as stalled after %v, before its 1 s timeout and %v had passed", took, late)
 	}
 }
 

@@ -29,7 +29,8 @@ const DefaultCallTimeout = 30 * time.Second
 var ErrClientClosed = cluster.ErrClosed
 
 // Client administers one Kafka cluster. It is safe for concurrent use and
-// meant to be long-lived: it keeps one connection per broker and caches the
+// meant to be long-lived: it keeps a connection per broker (two for brokers
+// sent requests that wait server-side) and caches the
 // cluster's metadata and group coordinators across calls, and it survives
 // the cluster changing under it (see the package documentation). Close
 // releases it.

@@ -23,7 +23,8 @@
 //	lags, err := cl.Lag(ctx, "orders-consumer")
 //
 // A Client is safe for concurrent use and is meant to live as long as the
-// program: it keeps one connection per broker and caches metadata and
+// program: it keeps a connection per broker (and one more for requests the
+// broker holds, such as CreateTopics) and caches metadata and
 // coordinators across calls. Every method takes a context; a context with no
 // deadline gets the call timeout (WithCallTimeout, 30 s by default).
 //

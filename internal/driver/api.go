@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -35,6 +36,9 @@ type API[K comparable, V any] struct {
 	Exceptions []Exception
 	// MaxBatch caps the keys of one request (0: no cap).
 	MaxBatch int
+	// ServerWait is the timeout the request carries, for requests the
+	// broker holds by design (CreateTopics, DeleteRecords...).
+	ServerWait time.Duration
 }
 
 // Answer is one key's part of a response.
@@ -74,7 +78,7 @@ func Do[K comparable, V any](ctx context.Context, cl *cluster.Cluster, backoff B
 		}
 		return out, nil
 	}
-	call := Call[K]{Name: api.Name, Keys: keys, Route: api.Route, Describe: api.Describe, Send: send, MaxBatch: api.MaxBatch}
+	call := Call[K]{Name: api.Name, Keys: keys, Route: api.Route, Describe: api.Describe, Send: send, MaxBatch: api.MaxBatch, ServerWait: api.ServerWait}
 	failures := Run(ctx, cl, backoff, call)
 	return values, failures
 }

@@ -113,6 +113,10 @@ type Call[K comparable] struct {
 	// MaxBatch caps the keys of one Send (0: no cap); more keys bound for
 	// one broker go out in several requests at once.
 	MaxBatch int
+	// ServerWait is how long the broker may hold the call's requests by
+	// design (their timeout field): a request is only checked for a stall
+	// once that has passed.
+	ServerWait time.Duration
 }
 
 // Failure is why a key did not finish.
@@ -539,7 +543,7 @@ func (r *run[K]) send(b *cluster.Broker, ss []*keyState[K]) {
 		batch[i] = Attempt[K]{Key: s.key, N: s.sends, MaybeApplied: s.maybeApplied}
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
-	f := &inflight[K]{b: b, ss: ss, cancel: cancel, checkAt: time.Now().Add(cluster.StallAfter)}
+	f := &inflight[K]{b: b, ss: ss, cancel: cancel, checkAt: time.Now().Add(cluster.StallAfter + r.call.ServerWait)}
 	r.sends[f] = struct{}{}
 	r.spawn(func() func() {
 		results, err := r.call.Send(ctx, b, batch)

@@ -93,6 +93,21 @@ func Classify(kind RouteKind, err error, maybeApplied bool, exceptions []Excepti
 	return Result{Outcome: Fail, Err: err}
 }
 
+// Named is the outcome a rule naming err's code gives on route kind, and
+// Done when no rule names it (the code falls to the catch-all rules).
+func Named(kind RouteKind, err error) Outcome {
+	var ke *kerr.Error
+	if !errors.As(err, &ke) {
+		return Done
+	}
+	for _, r := range Rules {
+		if r.Class == Codes && slices.Contains(r.Routes, kind) && slices.Contains(r.Codes, ke) {
+			return r.Outcome
+		}
+	}
+	return Done
+}
+
 func (r Rule) matches(err error, ke *kerr.Error, isCode bool) bool {
 	switch r.Class {
 	case Codes:

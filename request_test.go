@@ -10,7 +10,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
 )
 
 // TestRequestRoutesByType sends raw requests of every route through
@@ -150,4 +149,3 @@ func TestRequestRoutesByType(t *testing.T) {
 		}
 	})
 }
-

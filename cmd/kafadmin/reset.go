@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kafadmin/kafadmin"
 )
@@ -58,8 +57,7 @@ type resetRequest struct {
 	topics    topicSelection
 	allTopics bool
 	mode      resetMode
-	offset    int64     // --to-offset, --shift-by
-	at        time.Time // --to-datetime, --by-duration
+	target    kafadmin.ResetTarget // --from-file's is built once the groups are known
 	file      *resetFile
 	toGroup   string
 	execute   bool
@@ -236,23 +234,31 @@ func (f *resetFlags) request(cmd *cobra.Command, args []string) (*resetRequest, 
 		return nil, err
 	}
 	switch req.mode {
+	case resetToEarliest:
+		req.target = kafadmin.ToEarliest()
+	case resetToLatest:
+		req.target = kafadmin.ToLatest()
+	case resetToCurrent:
+		req.target = kafadmin.ToCurrent()
 	case resetToOffset:
 		if f.toOffset < 0 {
 			return nil, usagef("--to-offset %d: want an offset of 0 or more", f.toOffset)
 		}
-		req.offset = f.toOffset
+		req.target = kafadmin.ToOffset(f.toOffset)
 	case resetShiftBy:
-		req.offset = f.shiftBy
+		req.target = kafadmin.ShiftBy(f.shiftBy)
 	case resetToDatetime:
-		if req.at, err = parseDatetime(f.toDatetime); err != nil {
+		at, err := parseDatetime(f.toDatetime)
+		if err != nil {
 			return nil, usagef("--to-datetime %q: %v", f.toDatetime, err)
 		}
+		req.target = kafadmin.ToTime(at)
 	case resetByDuration:
 		d, err := parseResetDuration(f.byDuration)
 		if err != nil {
 			return nil, usagef("--by-duration %q: %v", f.byDuration, err)
 		}
-		req.at = time.Now().Add(-d)
+		req.target = kafadmin.ByDuration(d)
 	case resetToGroup:
 		if f.toGroup == "" {
 			return nil, usagef("--to-group: name the group whose offsets to copy")
@@ -260,6 +266,7 @@ func (f *resetFlags) request(cmd *cobra.Command, args []string) (*resetRequest, 
 		if slices.Contains(req.groups, f.toGroup) {
 			return nil, usagef("--to-group %q is also a group to reset: copy from another group", f.toGroup)
 		}
+		req.target = kafadmin.FromGroup(f.toGroup)
 	case resetFromFile:
 		if f.fromFile == "" {
 			return nil, usagef("--from-file: name the CSV file to read")
@@ -473,18 +480,31 @@ func isResetHeader(rec []string) bool {
 	return true
 }
 
-// resetRow is one partition of a group's plan.
-type resetRow struct {
-	tp      kafadmin.TopicPartition
-	current int64 // the committed offset; -1 without a commit
-	target  int64 // the new offset
+// offsets returns the file's offsets for each of groups, as
+// kafadmin.FromOffsets takes them: a grouped file's own lines for each
+// group, every line for each group otherwise.
+func (f *resetFile) offsets(groups []string) map[string]map[kafadmin.TopicPartition]int64 {
+	out := make(map[string]map[kafadmin.TopicPartition]int64, len(groups))
+	for _, grp := range groups {
+		byTP := make(map[kafadmin.TopicPartition]int64)
+		for _, row := range f.rows {
+			if row.group == "" || row.group == grp {
+				byTP[row.tp] = row.offset
+			}
+		}
+		out[grp] = byTP
+	}
+	return out
 }
 
-// groupReset is one group's plan and what became of it.
-type groupReset struct {
-	group string
-	rows  []resetRow // sorted by topic and partition
-	err   error
+// line is the file's line for tp of group, 0 if none.
+func (f *resetFile) line(group string, tp kafadmin.TopicPartition) int {
+	for _, row := range f.rows {
+		if (row.group == "" || row.group == group) && row.tp == tp {
+			return row.line
+		}
+	}
+	return 0
 }
 
 // resetRun is one run of groups reset-offsets.
@@ -494,10 +514,10 @@ type resetRun struct {
 	ctx context.Context
 	req *resetRequest
 
-	groups     []string                         // the groups to reset, in order
-	resets     map[string]*groupReset           // by group
-	partitions map[string]int32                 // topic to partition count
-	committed  map[string]kafadmin.GroupOffsets // the groups' (and --to-group's) commits
+	groups  []string               // the groups to reset, in order
+	plan    kafadmin.ResetPlan     // every group's
+	applied kafadmin.AppliedResets // with --execute, once committed
+	err     error                  // the failed groups, as the library reported them
 }
 
 // call runs fn bounded by --timeout.
@@ -511,20 +531,11 @@ func (r *resetRun) warnf(format string, args ...any) {
 	fmt.Fprintf(r.g.stderr, "kafadmin: warning: "+format+"\n", args...)
 }
 
-// fail records why a group cannot be reset; the others go on.
-func (r *resetRun) fail(group string, err error) {
-	if gr := r.resets[group]; gr.err == nil {
-		gr.err = err
-		gr.rows = nil
-	}
-}
-
-func (r *resetRun) ok(group string) bool { return r.resets[group].err == nil }
-
+// okGroups lists the groups whose plan succeeded, in order.
 func (r *resetRun) okGroups() []string {
 	var out []string
 	for _, grp := range r.groups {
-		if r.ok(grp) {
+		if r.plan[grp].Err == nil {
 			out = append(out, grp)
 		}
 	}
@@ -532,13 +543,21 @@ func (r *resetRun) okGroups() []string {
 }
 
 func (r *resetRun) run() error {
-	steps := []func() error{r.listGroups, r.listTopics, r.checkFile, r.checkEmpty, r.fetchCommitted, r.plan, r.export, r.commit}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	if err := r.listGroups(); err != nil {
+		return err
+	}
+	if err := r.makePlan(); err != nil {
+		return err
+	}
+	r.warnEmpty()
+	r.warnNoRecord()
+	r.warnClamped()
+	if len(r.okGroups()) > 0 {
+		if err := r.export(); err != nil {
 			return err
 		}
-		if len(r.groups) > 0 && len(r.okGroups()) == 0 {
-			break
+		if err := r.commit(); err != nil {
+			return err
 		}
 	}
 	r.print()
@@ -574,343 +593,137 @@ func (r *resetRun) listGroups() error {
 			return errors.New("--all-groups: the cluster has no consumer groups to reset")
 		}
 	}
-	r.resets = make(map[string]*groupReset, len(r.groups))
-	for _, grp := range r.groups {
-		r.resets[grp] = &groupReset{group: grp}
-	}
 	return nil
 }
 
-// listTopics learns the topics' partition counts and checks that every
-// partition --topic names exists.
-func (r *resetRun) listTopics() error {
-	var topics []kafadmin.TopicInfo
-	err := r.call(func(ctx context.Context) (err error) {
-		topics, err = r.cl.ListTopics(ctx)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("listing the topics: %w; nothing was committed", err)
-	}
-	r.partitions = make(map[string]int32, len(topics))
-	for _, t := range topics {
-		r.partitions[t.Name] = int32(len(t.Partitions))
-	}
+// spec is the reset the command line asks for.
+func (r *resetRun) spec() kafadmin.ResetSpec {
+	spec := kafadmin.ResetSpec{Target: r.req.target, AllCommitted: r.req.allTopics && r.req.file == nil}
 	for _, t := range r.req.topics.topics {
 		ps := r.req.topics.partitions[t]
 		if ps == nil {
-			ps = []int32{0}
-		}
-		for _, p := range ps {
-			if err := r.exists(kafadmin.TopicPartition{Topic: t, Partition: p}); err != nil {
-				return fmt.Errorf("--topic: %w; nothing was committed", err)
-			}
-		}
-	}
-	return nil
-}
-
-// exists fails, naming tp, unless its topic and partition exist.
-func (r *resetRun) exists(tp kafadmin.TopicPartition) error {
-	n, ok := r.partitions[tp.Topic]
-	switch {
-	case !ok:
-		return fmt.Errorf("topic %q does not exist: check the name (kafadmin groups describe shows a group's topics)", tp.Topic)
-	case tp.Partition >= n:
-		return fmt.Errorf("topic %q has %d partitions (0 to %d): partition %d does not exist", tp.Topic, n, n-1, tp.Partition)
-	}
-	return nil
-}
-
-// selected lists the partitions --topic names.
-func (r *resetRun) selected() []kafadmin.TopicPartition {
-	var out []kafadmin.TopicPartition
-	for _, t := range r.req.topics.topics {
-		ps := r.req.topics.partitions[t]
-		if ps == nil {
-			for p := range r.partitions[t] {
-				out = append(out, kafadmin.TopicPartition{Topic: t, Partition: p})
-			}
+			spec.Topics = append(spec.Topics, t)
 			continue
 		}
 		for _, p := range ps {
-			out = append(out, kafadmin.TopicPartition{Topic: t, Partition: p})
+			spec.Partitions = append(spec.Partitions, kafadmin.TopicPartition{Topic: t, Partition: p})
 		}
 	}
-	return out
+	if r.req.file != nil {
+		spec.Target = kafadmin.FromOffsets(r.req.file.offsets(r.groups))
+	}
+	return spec
 }
 
-// checkFile checks that every partition of the file's lines for the groups
-// to reset exists.
+// makePlan plans every group's reset. An error that concerns the whole
+// command line ends the run, nothing committed; a group's own error fails
+// only that group.
+func (r *resetRun) makePlan() error {
+	err := r.call(func(ctx context.Context) (err error) {
+		r.plan, err = r.cl.PlanReset(ctx, r.spec(), r.groups...)
+		return err
+	})
+	if r.plan == nil {
+		return r.explain(err)
+	}
+	if err := r.checkFile(); err != nil {
+		return err
+	}
+	r.err = err
+	return nil
+}
+
+// explain says what was wrong with the command line, in its flags' terms.
+func (r *resetRun) explain(err error) error {
+	var (
+		nce *kafadmin.NoCommitError
+		upe *kafadmin.UnknownPartitionError
+	)
+	switch {
+	case errors.As(err, &nce) && nce.Source && len(nce.Partitions) == 0:
+		return fmt.Errorf("--to-group %q has no committed offsets to copy: check the group id; nothing was committed", nce.Group)
+	case errors.As(err, &nce) && nce.Source:
+		return fmt.Errorf("--to-group %q has no committed offset for %s: copy only the partitions it committed (kafadmin groups offsets %s lists them); nothing was committed", nce.Group, partitionList(nce.Partitions), nce.Group)
+	case errors.As(err, &upe):
+		return fmt.Errorf("--topic: %v; nothing was committed", upe)
+	}
+	return fmt.Errorf("%w; nothing was committed", err)
+}
+
+func partitionList(tps []kafadmin.TopicPartition) string {
+	names := make([]string, len(tps))
+	for i, tp := range tps {
+		names[i] = tp.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkFile ends the run when a line of --from-file names a topic or
+// partition that does not exist: the file is wrong, not the group.
 func (r *resetRun) checkFile() error {
 	if r.req.file == nil {
 		return nil
 	}
-	for _, row := range r.req.file.rows {
-		if row.group != "" && !slices.Contains(r.groups, row.group) {
-			continue
-		}
-		if err := r.exists(row.tp); err != nil {
-			return fmt.Errorf("%s line %d: %w; nothing was committed", r.req.file.path, row.line, err)
-		}
-	}
-	return nil
-}
-
-// checkEmpty refuses the groups that have members: their consumers would
-// overwrite the new offsets, and the coordinator refuses the commit anyway.
-// A group that does not exist is reset: that creates its offsets.
-func (r *resetRun) checkEmpty() error {
-	var described map[string]kafadmin.GroupDescription
-	err := r.call(func(ctx context.Context) (err error) {
-		described, err = r.cl.DescribeGroups(ctx, r.groups...)
-		return err
-	})
-	if described == nil {
-		return fmt.Errorf("describing the groups: %w; nothing was committed", err)
-	}
 	for _, grp := range r.groups {
-		d := described[grp]
-		switch {
-		case errors.Is(d.Err, kerr.GroupIDNotFound):
-		case d.Err != nil:
-			r.fail(grp, d.Err)
-		case len(d.Members) > 0 || d.State != "" && d.State != "Empty" && d.State != "Dead":
-			r.fail(grp, &kafadmin.GroupNotEmptyError{Group: grp, State: d.State, Members: d.Members})
+		var upe *kafadmin.UnknownPartitionError
+		if errors.As(r.plan[grp].Err, &upe) {
+			return fmt.Errorf("%s line %d: %v; nothing was committed", r.req.file.path, r.req.file.line(grp, upe.TopicPartition), upe)
 		}
 	}
 	return nil
 }
 
-// fetchCommitted fetches the groups' committed offsets, and --to-group's.
-func (r *resetRun) fetchCommitted() error {
-	groups := r.okGroups()
-	if r.req.toGroup != "" {
-		groups = append(groups, r.req.toGroup)
-	}
-	err := r.call(func(ctx context.Context) (err error) {
-		r.committed, err = r.cl.FetchOffsets(ctx, groups...)
-		return err
-	})
-	if r.committed == nil {
-		return fmt.Errorf("fetching the committed offsets: %w; nothing was committed", err)
-	}
-	for _, grp := range groups {
-		o := r.committed[grp]
-		if errors.Is(o.Err, kerr.GroupIDNotFound) {
-			r.committed[grp] = kafadmin.GroupOffsets{Group: grp, Coordinator: -1}
+// warnEmpty warns of groups the selection leaves nothing to reset.
+func (r *resetRun) warnEmpty() {
+	for _, grp := range r.okGroups() {
+		if len(r.plan[grp].Partitions) > 0 {
 			continue
 		}
-		if o.Err == nil {
-			continue
+		if r.req.file != nil {
+			r.warnf("group %q: %s has no offsets for the selected topics: nothing to reset", grp, r.req.file.path)
+		} else {
+			r.warnf("group %q has no committed offsets: --all-topics selects nothing to reset", grp)
 		}
-		if grp == r.req.toGroup {
-			return fmt.Errorf("--to-group %q: fetching its committed offsets: %w; nothing was committed", grp, o.Err)
-		}
-		r.fail(grp, o.Err)
 	}
-	if r.req.toGroup != "" {
-		return r.checkToGroup()
-	}
-	return nil
 }
 
-// checkToGroup fails unless --to-group has a commit on every selected
-// partition.
-func (r *resetRun) checkToGroup() error {
-	from := r.committed[r.req.toGroup]
-	if len(from.Offsets) == 0 {
-		return fmt.Errorf("--to-group %q has no committed offsets to copy: check the group id; nothing was committed", r.req.toGroup)
-	}
-	var missing []string
-	for _, tp := range r.selected() {
-		if _, ok := from.Offsets[tp]; !ok {
-			missing = append(missing, tp.String())
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("--to-group %q has no committed offset for %s: copy only the partitions it committed (kafadmin groups offsets %s lists them); nothing was committed", r.req.toGroup, strings.Join(missing, ", "), r.req.toGroup)
-	}
-	return nil
-}
-
-// partitionsOf lists the partitions to reset of one group, sorted.
-func (r *resetRun) partitionsOf(grp string) ([]kafadmin.TopicPartition, error) {
-	var tps []kafadmin.TopicPartition
-	switch {
-	case r.req.file != nil:
-		for _, row := range r.req.file.rows {
-			if (row.group == "" || row.group == grp) && r.req.topics.has(row.tp) {
-				tps = append(tps, row.tp)
+// warnNoRecord warns, once per partition, of partitions with no record as
+// recent as --to-datetime or --by-duration.
+func (r *resetRun) warnNoRecord() {
+	var (
+		at   time.Time
+		tps  []kafadmin.TopicPartition
+		ends = make(map[kafadmin.TopicPartition]int64)
+	)
+	for _, grp := range r.okGroups() {
+		gr := r.plan[grp]
+		for _, p := range gr.Partitions {
+			if _, seen := ends[p.TopicPartition()]; p.NoRecordAtTime && !seen {
+				at = gr.Time
+				tps = append(tps, p.TopicPartition())
+				ends[p.TopicPartition()] = p.LogEnd
 			}
 		}
-	case r.req.allTopics:
-		from := grp
-		if r.req.toGroup != "" {
-			from = r.req.toGroup
-		}
-		tps = r.committed[from].Partitions()
-		for _, tp := range tps {
-			if err := r.exists(tp); err != nil {
-				return nil, fmt.Errorf("group %q has a committed offset for partition %d of topic %q, but %w: name the partitions to reset with --topic", from, tp.Partition, tp.Topic, err)
-			}
-		}
-	default:
-		tps = r.selected()
 	}
 	kafadmin.SortTopicPartitions(tps)
-	return tps, nil
-}
-
-// plan computes every group's new offsets.
-func (r *resetRun) plan() error {
-	byGroup := make(map[string][]kafadmin.TopicPartition)
-	var (
-		all  []kafadmin.TopicPartition
-		seen = make(map[kafadmin.TopicPartition]bool)
-	)
-	for _, grp := range r.okGroups() {
-		tps, err := r.partitionsOf(grp)
-		if err != nil {
-			r.fail(grp, err)
-			continue
-		}
-		if len(tps) == 0 {
-			switch {
-			case r.req.file != nil:
-				r.warnf("group %q: %s has no offsets for the selected topics: nothing to reset", grp, r.req.file.path)
-			default:
-				r.warnf("group %q has no committed offsets: --all-topics selects nothing to reset", grp)
-			}
-		}
-		byGroup[grp] = tps
-		for _, tp := range tps {
-			if !seen[tp] {
-				seen[tp] = true
-				all = append(all, tp)
-			}
-		}
-	}
-	if len(all) == 0 {
-		return nil
-	}
-	start, err := r.listOffsets(kafadmin.Earliest(), all)
-	if err != nil {
-		return err
-	}
-	end, err := r.listOffsets(kafadmin.Latest(), all)
-	if err != nil {
-		return err
-	}
-	var at map[kafadmin.TopicPartition]kafadmin.ListedOffset
-	if r.req.mode == resetToDatetime || r.req.mode == resetByDuration {
-		if at, err = r.listOffsets(kafadmin.AtTime(r.req.at), all); err != nil {
-			return err
-		}
-		kafadmin.SortTopicPartitions(all)
-		for _, tp := range all {
-			if at[tp].Offset < 0 {
-				r.warnf("partition %d of topic %q has no record at or after %s: using its log end offset %d", tp.Partition, tp.Topic, r.req.at.Format(time.RFC3339Nano), end[tp].Offset)
-			}
-		}
-	}
-	for _, grp := range r.okGroups() {
-		if err := r.planGroup(grp, byGroup[grp], start, end, at); err != nil {
-			r.fail(grp, err)
-		}
-	}
-	return nil
-}
-
-func (r *resetRun) listOffsets(spec kafadmin.OffsetSpec, tps []kafadmin.TopicPartition) (map[kafadmin.TopicPartition]kafadmin.ListedOffset, error) {
-	var listed map[kafadmin.TopicPartition]kafadmin.ListedOffset
-	err := r.call(func(ctx context.Context) (err error) {
-		listed, err = r.cl.ListPartitionOffsets(ctx, spec, tps...)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("listing the %s offsets: %w; nothing was committed", spec, err)
-	}
-	return listed, nil
-}
-
-// planGroup computes one group's new offsets, clamped into the log.
-func (r *resetRun) planGroup(grp string, tps []kafadmin.TopicPartition, start, end, at map[kafadmin.TopicPartition]kafadmin.ListedOffset) error {
-	commits := r.committed[grp].Offsets
-	var fileOffsets map[kafadmin.TopicPartition]int64
-	if r.req.file != nil {
-		fileOffsets = make(map[kafadmin.TopicPartition]int64)
-		for _, row := range r.req.file.rows {
-			if row.group == "" || row.group == grp {
-				fileOffsets[row.tp] = row.offset
-			}
-		}
-	}
-	var (
-		rows     []resetRow
-		noCommit []string
-	)
 	for _, tp := range tps {
-		row := resetRow{tp: tp, current: -1}
-		co, hasCommit := commits[tp]
-		if hasCommit {
-			row.current = co.Offset
-		}
-		first, last := start[tp].Offset, end[tp].Offset
-		clamp := true
-		switch r.req.mode {
-		case resetToEarliest:
-			row.target = first
-		case resetToLatest:
-			row.target = last
-		case resetToCurrent:
-			row.target, clamp = row.current, false
-			if !hasCommit {
-				row.target = last
-			}
-		case resetToOffset:
-			row.target = r.req.offset
-		case resetShiftBy:
-			if !hasCommit {
-				noCommit = append(noCommit, tp.String())
-				continue
-			}
-			row.target = shift(row.current, r.req.offset)
-		case resetToDatetime, resetByDuration:
-			row.target = at[tp].Offset
-			if row.target < 0 {
-				row.target = last
-			}
-		case resetFromFile:
-			row.target = fileOffsets[tp]
-		case resetToGroup:
-			row.target = r.committed[r.req.toGroup].Offsets[tp].Offset
-		}
-		if clamp {
-			switch {
-			case row.target < first:
-				r.warnf("group %q: partition %d of topic %q: offset %d is before the log start %d: using %d", grp, tp.Partition, tp.Topic, row.target, first, first)
-				row.target = first
-			case row.target > last:
-				r.warnf("group %q: partition %d of topic %q: offset %d is after the log end %d: using %d", grp, tp.Partition, tp.Topic, row.target, last, last)
-				row.target = last
-			}
-		}
-		rows = append(rows, row)
+		r.warnf("partition %d of topic %q has no record at or after %s: using its log end offset %d", tp.Partition, tp.Topic, at.Format(time.RFC3339Nano), ends[tp])
 	}
-	if len(noCommit) > 0 {
-		return fmt.Errorf("no committed offset to shift on %s: reset those partitions with another mode first (e.g. --to-earliest), or name only committed ones with --topic", strings.Join(noCommit, ", "))
-	}
-	r.resets[grp].rows = rows
-	return nil
 }
 
-// shift is offset+by, saturated at the int64 bounds.
-func shift(offset, by int64) int64 {
-	if by > 0 && offset > math.MaxInt64-by {
-		return math.MaxInt64
+// warnClamped warns of each new offset moved into the log.
+func (r *resetRun) warnClamped() {
+	for _, grp := range r.okGroups() {
+		for _, p := range r.plan[grp].Partitions {
+			switch {
+			case !p.Clamped:
+			case p.Asked < p.LogStart:
+				r.warnf("group %q: partition %d of topic %q: offset %d is before the log start %d: using %d", grp, p.Partition, p.Topic, p.Asked, p.LogStart, p.Target)
+			default:
+				r.warnf("group %q: partition %d of topic %q: offset %d is after the log end %d: using %d", grp, p.Partition, p.Topic, p.Asked, p.LogEnd, p.Target)
+			}
+		}
 	}
-	return offset + by
 }
 
 // export writes the plan as CSV; if that fails, nothing is committed.
@@ -922,8 +735,8 @@ func (r *resetRun) export() error {
 	w := csv.NewWriter(&b)
 	grouped := len(r.groups) > 1
 	for _, grp := range r.okGroups() {
-		for _, row := range r.resets[grp].rows {
-			rec := []string{row.tp.Topic, strconv.Itoa(int(row.tp.Partition)), strconv.FormatInt(row.target, 10)}
+		for _, p := range r.plan[grp].Partitions {
+			rec := []string{p.Topic, strconv.Itoa(int(p.Partition)), strconv.FormatInt(p.Target, 10)}
 			if grouped {
 				rec = append([]string{grp}, rec...)
 			}
@@ -937,7 +750,7 @@ func (r *resetRun) export() error {
 	return nil
 }
 
-// commit commits each group's plan, with --execute.
+// commit commits the plan, with --execute.
 func (r *resetRun) commit() error {
 	if !r.req.execute {
 		if r.g.std.errTerminal {
@@ -945,33 +758,40 @@ func (r *resetRun) commit() error {
 		}
 		return nil
 	}
-	for _, grp := range r.okGroups() {
-		gr := r.resets[grp]
-		if len(gr.rows) == 0 {
-			continue
-		}
-		offsets := make(map[kafadmin.TopicPartition]int64, len(gr.rows))
-		for _, row := range gr.rows {
-			offsets[row.tp] = row.target
-		}
-		var perPartition map[kafadmin.TopicPartition]error
-		err := r.call(func(ctx context.Context) (err error) {
-			perPartition, err = r.cl.CommitOffsets(ctx, grp, offsets)
-			return err
-		})
-		if err == nil {
-			continue
-		}
-		gr.err = err
-		var done []resetRow
-		for _, row := range gr.rows {
-			if e, ok := perPartition[row.tp]; ok && e == nil {
-				done = append(done, row)
-			}
-		}
-		gr.rows = done
+	err := r.call(func(ctx context.Context) (err error) {
+		r.applied, err = r.cl.ApplyReset(ctx, r.plan)
+		return err
+	})
+	if r.applied == nil {
+		return err
 	}
+	r.err = err
 	return nil
+}
+
+// groupErr is why a group was not reset (or, in a dry run, planned).
+func (r *resetRun) groupErr(grp string) error {
+	if r.applied != nil {
+		return r.applied[grp].Err
+	}
+	return r.plan[grp].Err
+}
+
+// rowsOf lists a group's partitions to print: its plan, or with --execute
+// those committed.
+func (r *resetRun) rowsOf(grp string) []kafadmin.PartitionReset {
+	gr := r.plan[grp]
+	if gr.Err != nil {
+		return nil
+	}
+	a, applied := r.applied[grp]
+	if !applied || a.Err == nil {
+		return gr.Partitions
+	}
+	return slices.DeleteFunc(slices.Clone(gr.Partitions), func(p kafadmin.PartitionReset) bool {
+		err, ok := a.Partitions[p.TopicPartition()]
+		return !ok || err != nil
+	})
 }
 
 // The JSON shape is an interface: scripts parse it. Add fields, never
@@ -999,10 +819,9 @@ func (r *resetRun) print() {
 	if r.g.output == "json" {
 		out := jsonReset{DryRun: !r.req.execute, Groups: []jsonResetGroup{}}
 		for _, grp := range r.groups {
-			gr := r.resets[grp]
-			jg := jsonResetGroup{Group: grp, Partitions: []jsonResetPartition{}, Error: errString(gr.err)}
-			for _, row := range gr.rows {
-				jg.Partitions = append(jg.Partitions, jsonResetPartition{row.tp.Topic, row.tp.Partition, known(row.current), row.target})
+			jg := jsonResetGroup{Group: grp, Partitions: []jsonResetPartition{}, Error: errString(r.groupErr(grp))}
+			for _, p := range r.rowsOf(grp) {
+				jg.Partitions = append(jg.Partitions, jsonResetPartition{p.Topic, p.Partition, known(p.Committed), p.Target})
 			}
 			out.Groups = append(out.Groups, jg)
 		}
@@ -1011,31 +830,22 @@ func (r *resetRun) print() {
 	}
 	t := r.g.rows("GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET")
 	for _, grp := range r.groups {
-		for _, row := range r.resets[grp].rows {
-			t.add(grp, row.tp.Topic, row.tp.Partition, num(row.current), row.target)
+		for _, p := range r.rowsOf(grp) {
+			t.add(grp, p.Topic, p.Partition, num(p.Committed), p.Target)
 		}
 	}
 	t.flush()
 }
 
-// result is the run's error: each failed group's, as a *kafadmin.CallError
-// so that each is printed on its own line and a run in which other groups
-// succeeded exits 3.
+// result is the run's error: the library's *kafadmin.CallError naming each
+// failed group, so that each is printed on its own line and a run in which
+// other groups succeeded exits 3.
 func (r *resetRun) result() error {
-	ce := &kafadmin.CallError{Op: "reset offsets", Keys: len(r.groups)}
+	failed := 0
 	for _, grp := range r.groups {
-		err := r.resets[grp].err
-		if err == nil {
-			continue
+		if r.groupErr(grp) != nil {
+			failed++
 		}
-		var ke *kafadmin.KeyError
-		if !errors.As(err, &ke) || ke.Key != kafadmin.GroupKey(grp) {
-			ke = &kafadmin.KeyError{Op: "reset offsets", Key: kafadmin.GroupKey(grp), Broker: -1, Attempts: 1, Err: err}
-		}
-		ce.Errors = append(ce.Errors, ke)
 	}
-	if len(ce.Errors) == 0 {
-		return nil
-	}
-	return partial(ce, len(r.groups)-len(ce.Errors))
+	return partial(r.err, len(r.groups)-failed)
 }

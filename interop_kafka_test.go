@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,15 +129,22 @@ func TestRealConsumerGroups(t *testing.T) {
 	})
 
 	m := desc[modern]
-	if m.Type != "consumer" || m.GroupEpoch < 1 || m.AssignmentEpoch != m.GroupEpoch || m.Protocol == "" {
-		t.Errorf("KIP-848 group: type %q, group epoch %d, assignment epoch %d, assignor %q; want consumer, settled epochs, the server's assignor",
-			m.Type, m.GroupEpoch, m.AssignmentEpoch, m.Protocol)
-	}
-	mm := m.Members[0]
-	if mm.ClientID != "kgo-848" || mm.MemberEpoch != m.GroupEpoch || !slices.Equal(mm.Topics, []string{interopTopic}) ||
-		!maps.EqualFunc(mm.Target, mm.Assigned, slices.Equal) {
-		t.Errorf("KIP-848 member: client %q, epoch %d (group %d), topics %v, assigned %v, target %v",
-			mm.ClientID, mm.MemberEpoch, m.GroupEpoch, mm.Topics, mm.Assigned, mm.Target)
+	if kip848Served(rk) {
+		if m.Type != "consumer" || m.GroupEpoch < 1 || m.AssignmentEpoch != m.GroupEpoch || m.Protocol == "" {
+			t.Errorf("KIP-848 group: type %q, group epoch %d, assignment epoch %d, assignor %q; want consumer, settled epochs, the server's assignor",
+				m.Type, m.GroupEpoch, m.AssignmentEpoch, m.Protocol)
+		}
+		mm := m.Members[0]
+		if mm.ClientID != "kgo-848" || mm.MemberEpoch != m.GroupEpoch || !slices.Equal(mm.Topics, []string{interopTopic}) ||
+			!maps.EqualFunc(mm.Target, mm.Assigned, slices.Equal) {
+			t.Errorf("KIP-848 member: client %q, epoch %d (group %d), topics %v, assigned %v, target %v",
+				mm.ClientID, mm.MemberEpoch, m.GroupEpoch, mm.Topics, mm.Assigned, mm.Target)
+		}
+	} else if m.Type != "classic" || m.Members[0].ClientID != "kgo-848" || m.GroupEpoch != -1 {
+		// Kafka 3.x does not serve the consumer protocol by default: the
+		// consumer falls back to a classic group, described as such.
+		t.Errorf("on Kafka %s, the consumer-protocol consumer's group: type %q, client %q, epoch %d; want a classic group",
+			rk.Version(), m.Type, m.Members[0].ClientID, m.GroupEpoch)
 	}
 	c := desc[classic]
 	if c.Type != "classic" || c.ProtocolType != "consumer" || c.Protocol != "range" || c.GroupEpoch != -1 {
@@ -151,7 +160,11 @@ func TestRealConsumerGroups(t *testing.T) {
 	for _, g := range listed {
 		types[g.Group] = g.Type
 	}
-	if types[modern] != "consumer" || types[classic] != "classic" {
+	wantModern := "consumer"
+	if !kip848Served(rk) {
+		wantModern = "classic"
+	}
+	if types[modern] != wantModern || types[classic] != "classic" {
 		t.Errorf("ListGroups of stable groups typed %s %q and %s %q", modern, types[modern], classic, types[classic])
 	}
 
@@ -168,6 +181,14 @@ func TestRealConsumerGroups(t *testing.T) {
 			}
 		}
 	}
+}
+
+// kip848Served reports whether the cluster serves KIP-848's consumer
+// protocol by default: Kafka 4.0 and later.
+func kip848Served(rk *realkafka.Cluster) bool {
+	major, _, _ := strings.Cut(rk.Version(), ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 4
 }
 
 // waitUntil polls cond until it returns nil, failing the test with its

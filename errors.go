@@ -21,7 +21,7 @@ type KeyKind uint8
 // Kinds of keys.
 const (
 	KeyGroup       KeyKind = iota + 1 // Group
-	KeyTopic                          // Topic
+	KeyTopic                          // Topic, or Name: a topic id (hex)
 	KeyPartition                      // Topic and Partition
 	KeyBroker                         // Broker
 	KeyMember                         // Group and Member, a static member's instance id
@@ -50,6 +50,9 @@ func GroupKey(group string) Key { return Key{Kind: KeyGroup, Group: group} }
 
 // TopicKey is the key of a topic.
 func TopicKey(topic string) Key { return Key{Kind: KeyTopic, Topic: topic} }
+
+// TopicIDKey is the key of a topic named by its id (hex).
+func TopicIDKey(id string) Key { return Key{Kind: KeyTopic, Name: id} }
 
 // PartitionKey is the key of a partition.
 func PartitionKey(tp TopicPartition) Key {
@@ -80,6 +83,9 @@ func (k Key) String() string {
 	case KeyGroup:
 		return fmt.Sprintf("group %q", k.Group)
 	case KeyTopic:
+		if k.Topic == "" && k.Name != "" {
+			return "topic id " + k.Name
+		}
 		return fmt.Sprintf("topic %q", k.Topic)
 	case KeyPartition:
 		return fmt.Sprintf("partition %d of topic %q", k.Partition, k.Topic)

@@ -2,11 +2,12 @@ package kafadmin
 
 import (
 	"context"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafadmin/kafadmin/internal/cluster"
@@ -39,8 +40,16 @@ type PartitionInfo struct {
 	LeaderEpoch int32
 	Replicas    []int32
 	ISR         []int32
-	Err         error
+	// OfflineReplicas are the replicas on brokers that are down or whose
+	// log directory failed.
+	OfflineReplicas []int32
+	Err             error
 }
+
+func (t TopicInfo) err() error { return t.Err }
+
+// UnderReplicated reports whether fewer replicas than assigned are in sync.
+func (p PartitionInfo) UnderReplicated() bool { return len(p.ISR) < len(p.Replicas) }
 
 // metadata fetches fresh metadata from any broker, retrying another broker
 // after a failure until the deadline.
@@ -88,10 +97,23 @@ func (c *Client) ListBrokers(ctx context.Context) ([]BrokerInfo, error) {
 	return out, nil
 }
 
+// ListTopicsOption changes what ListTopics lists.
+type ListTopicsOption func(*listTopics)
+
+type listTopics struct{ excludeInternal bool }
+
+// ExcludeInternal leaves internal topics (__consumer_offsets,
+// __transaction_state, ...) out of ListTopics.
+func ExcludeInternal() ListTopicsOption { return func(l *listTopics) { l.excludeInternal = true } }
+
 // ListTopics lists the cluster's topics and their partitions, sorted by
 // name, from fresh metadata. Internal topics (__consumer_offsets, ...) are
-// included and marked.
-func (c *Client) ListTopics(ctx context.Context) ([]TopicInfo, error) {
+// included and marked, unless ExcludeInternal is given.
+func (c *Client) ListTopics(ctx context.Context, opts ...ListTopicsOption) ([]TopicInfo, error) {
+	var lt listTopics
+	for _, o := range opts {
+		o(&lt)
+	}
 	ctx, cancel, err := c.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -103,24 +125,87 @@ func (c *Client) ListTopics(ctx context.Context) ([]TopicInfo, error) {
 	}
 	out := make([]TopicInfo, 0, len(resp.Topics))
 	for _, t := range resp.Topics {
-		if t.Topic == nil {
+		if t.Topic == nil || (lt.excludeInternal && t.IsInternal) {
 			continue
 		}
-		ti := TopicInfo{Name: *t.Topic, Internal: t.IsInternal, Err: kafkaerr.New(t.ErrorCode, nil)}
-		if t.TopicID != [16]byte{} {
-			ti.ID = hex.EncodeToString(t.TopicID[:])
-		}
-		for _, p := range t.Partitions {
-			ti.Partitions = append(ti.Partitions, PartitionInfo{
-				Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
-				Replicas: p.Replicas, ISR: p.ISR, Err: kafkaerr.New(p.ErrorCode, nil),
-			})
-		}
-		slices.SortFunc(ti.Partitions, func(a, b PartitionInfo) int { return int(a.Partition) - int(b.Partition) })
-		out = append(out, ti)
+		out = append(out, topicInfo(t))
 	}
 	slices.SortFunc(out, func(a, b TopicInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// topicInfo reads one topic of a Metadata answer.
+func topicInfo(t kmsg.MetadataResponseTopic) TopicInfo {
+	ti := TopicInfo{Internal: t.IsInternal, ID: topicID(t.TopicID), Err: kafkaerr.New(t.ErrorCode, nil)}
+	if t.Topic != nil {
+		ti.Name = *t.Topic
+	}
+	for _, p := range t.Partitions {
+		ti.Partitions = append(ti.Partitions, PartitionInfo{
+			Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
+			Replicas: p.Replicas, ISR: p.ISR, OfflineReplicas: p.OfflineReplicas, Err: kafkaerr.New(p.ErrorCode, nil),
+		})
+	}
+	slices.SortFunc(ti.Partitions, func(a, b PartitionInfo) int { return int(a.Partition) - int(b.Partition) })
+	return ti
+}
+
+// DescribeTopics describes topics by name: id, internal or not, and each
+// partition's leader, leader epoch, replicas, in-sync and offline
+// replicas, from one Metadata request to any broker whatever the number of
+// topics. A topic that does not exist fails with
+// UNKNOWN_TOPIC_OR_PARTITION; a topic being created (LEADER_NOT_AVAILABLE)
+// is asked again until it has leaders or the deadline passes.
+func (c *Client) DescribeTopics(ctx context.Context, topics ...string) (Results[string, TopicInfo], error) {
+	const op = "describe topics"
+	if len(topics) == 0 {
+		return nil, errors.New("describe topics: no topics given: name at least one topic (ListTopics lists them all)")
+	}
+	for _, t := range topics {
+		if t == "" {
+			return nil, errors.New("describe topics: a topic name is empty: name each topic")
+		}
+	}
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	topics = slices.Compact(slices.Sorted(slices.Values(topics)))
+	done, failed := do(ctx, c, driver.API[string, TopicInfo]{
+		Name:       op,
+		Route:      func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
+		MinVersion: 1,
+		MaxVersion: 12,
+		Request: func(batch []driver.Attempt[string]) kmsg.Request {
+			req := kmsg.NewPtrMetadataRequest()
+			req.AllowAutoTopicCreation = false
+			for _, a := range batch {
+				rt := kmsg.NewMetadataRequestTopic()
+				rt.Topic = kmsg.StringPtr(a.Key)
+				req.Topics = append(req.Topics, rt)
+			}
+			return req
+		},
+		Response: func(_ *cluster.Broker, batch []driver.Attempt[string], resp kmsg.Response) map[string]driver.Answer[TopicInfo] {
+			out := make(map[string]driver.Answer[TopicInfo], len(batch))
+			for _, t := range resp.(*kmsg.MetadataResponse).Topics {
+				ti := topicInfo(t)
+				err := ti.Err
+				if errors.Is(err, kerr.UnknownTopicOrPartition) {
+					err = kafkaerr.With(kerr.UnknownTopicOrPartition, fmt.Sprintf("topic %q does not exist: check the topic name", ti.Name))
+				}
+				ti.Err = nil
+				out[ti.Name] = driver.Answer[TopicInfo]{Value: ti, Err: err}
+			}
+			return out
+		},
+		Exceptions: []driver.Exception{{Code: kerr.UnknownTopicOrPartition, Outcome: driver.Fail, Why: "the topic does not exist: retrying cannot help"}},
+	}, topics, TopicKey)
+	for t, ke := range failed {
+		done[t] = TopicInfo{Name: t, Err: ke}
+	}
+	return done, callError(op, len(topics), failed)
 }
 
 // String names the broker and its address.

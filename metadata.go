@@ -2,6 +2,7 @@ package kafadmin
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,6 +23,9 @@ type BrokerInfo struct {
 	Port       int32
 	Rack       string
 	Controller bool
+	// Fenced reports a broker the controller fenced (down, or not caught
+	// up): it serves no partitions. Only DescribeCluster reports it.
+	Fenced bool
 }
 
 // TopicInfo is one topic of the cluster.
@@ -85,6 +89,11 @@ func (c *Client) ListBrokers(ctx context.Context) ([]BrokerInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return brokerInfos(resp), nil
+}
+
+// brokerInfos reads the brokers of a Metadata answer, by node id.
+func brokerInfos(resp *kmsg.MetadataResponse) []BrokerInfo {
 	out := make([]BrokerInfo, 0, len(resp.Brokers))
 	for _, b := range resp.Brokers {
 		bi := BrokerInfo{ID: b.NodeID, Host: b.Host, Port: b.Port, Controller: b.NodeID == resp.ControllerID}
@@ -94,7 +103,20 @@ func (c *Client) ListBrokers(ctx context.Context) ([]BrokerInfo, error) {
 		out = append(out, bi)
 	}
 	slices.SortFunc(out, func(a, b BrokerInfo) int { return int(a.ID) - int(b.ID) })
-	return out, nil
+	return out
+}
+
+// hexDecode16 reads a 16-byte id (a topic or directory id) from hex.
+func hexDecode16(s string) ([16]byte, error) {
+	var id [16]byte
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return id, err
+	}
+	if len(b) != 16 {
+		return id, fmt.Errorf("%d bytes, want 16", len(b))
+	}
+	return [16]byte(b), nil
 }
 
 // ListTopicsOption changes what ListTopics lists.

@@ -365,7 +365,7 @@ func (c *Client) DeleteTopicsByID(ctx context.Context, ids ...string) (Results[s
 		return nil, errors.New("delete topics: no topic ids given: name at least one topic id")
 	}
 	for _, id := range ids {
-		if b, err := hex.DecodeString(id); err != nil || len(b) != 16 {
+		if _, err := hexDecode16(id); err != nil {
 			return nil, fmt.Errorf("delete topics: topic id %q is not 32 hex digits: give the id as ListTopics or DescribeTopics reports it", id)
 		}
 	}
@@ -397,8 +397,7 @@ func (c *Client) deleteTopics(ctx context.Context, op string, keys []string, byI
 			for _, a := range batch {
 				rt := kmsg.NewDeleteTopicsRequestTopic()
 				if byID {
-					id, _ := hex.DecodeString(a.Key)
-					rt.TopicID = [16]byte(id)
+					rt.TopicID, _ = hexDecode16(a.Key)
 				} else {
 					rt.Topic = kmsg.StringPtr(a.Key)
 					req.TopicNames = append(req.TopicNames, a.Key)

@@ -212,8 +212,8 @@ type FeatureUpgrade int8
 
 // Feature upgrade types, as Kafka numbers them.
 const (
-	Upgrade          FeatureUpgrade = 1 // raise the level
-	SafeDowngrade    FeatureUpgrade = 2 // lower it, where no metadata is lost
+	Upgrade         FeatureUpgrade = 1 // raise the level
+	SafeDowngrade   FeatureUpgrade = 2 // lower it, where no metadata is lost
 	UnsafeDowngrade FeatureUpgrade = 3 // lower it even if metadata is lost
 )
 

@@ -110,7 +110,8 @@ type APIVersionRange struct {
 // BrokerAPIVersions asks every broker (or the brokers given) which API
 // versions it serves, as kafka-broker-api-versions.sh does: brokers of a
 // cluster being upgraded serve different versions. A broker that is down
-// is waited for within the deadline.
+// is waited for within the deadline; asked of every broker, a broker that
+// leaves the cluster meanwhile is left out of the result.
 func (c *Client) BrokerAPIVersions(ctx context.Context, brokers ...int32) (Results[int32, APIVersions], error) {
 	const op = "broker api versions"
 	ctx, cancel, err := c.begin(ctx)
@@ -142,9 +143,14 @@ func (c *Client) BrokerAPIVersions(ctx context.Context, brokers ...int32) (Resul
 		},
 	}, ids, BrokerKey)
 	for id, ke := range failed {
+		if len(brokers) == 0 && errors.Is(ke, cluster.ErrBrokerGone) {
+			// Every broker is every broker still in the cluster.
+			delete(failed, id)
+			continue
+		}
 		done[id] = APIVersions{Broker: id, Err: ke}
 	}
-	return done, callError(op, len(ids), failed)
+	return done, callError(op, len(done), failed)
 }
 
 func brokerRoute(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} }

@@ -259,6 +259,7 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 		must(t, rk.MoveLeader(ctx, "__consumer_offsets", i, leaders[(at+int(i))%len(leaders)]))
 	}
 
+	operations := realOperations()
 	cells := make([]*cellCall, len(operations))
 	var wg sync.WaitGroup
 	for i := range operations {
@@ -287,6 +288,17 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 	for i, op := range operations {
 		t.Run(op.name, func(t *testing.T) { cells[i].check(t, op, sc.doneWhileDown, sc.timesOut, false) })
 	}
+}
+
+// realOperations are the matrix's operations a real row runs.
+func realOperations() []operation {
+	var out []operation
+	for _, op := range operations {
+		if slices.Contains(op.routesOf(), toCoordinator) {
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 // newRealWorld seeds one cell's groups on the shared cluster, each named

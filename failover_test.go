@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -32,6 +33,9 @@ const (
 
 var (
 	matrixTopics = []string{"orders", "payments"}
+	// cellTopics are topics the operations that change topics change:
+	// each cell (on real Kafka, each cell of each row) has its own.
+	cellTopics = map[string]int32{"growing": 2, "doomed": 1, "trimmed": 1}
 	manyGroups   = []string{"g-main", "g-b", "g-c", "g-d"}
 	allGroups    = []string{"g-main", "g-b", "g-c", "g-d", "g-del", "g-members"}
 )
@@ -41,23 +45,31 @@ var (
 const matrixRequestTimeout = time.Second
 
 // world is one matrix cell's cluster and long-lived client. On the embedded
-// cluster each cell has a cluster of its own and the groups' names are the
-// logical ones; on real Kafka the cells of a row share one cluster, and
-// names maps each logical group to the cell's own.
+// cluster each cell has a cluster of its own and the groups' and topics'
+// names are the logical ones; on real Kafka the cells of a row share one
+// cluster, and names maps each logical group and cell topic to the cell's
+// own.
 type world struct {
 	kc    *kafkatest.Cluster
 	rk    *realkafka.Cluster
 	cl    *kafadmin.Client
 	rec   *recorder
 	names map[string]string
+	// target is the broker the cell's fault hits.
+	target int32
 }
 
-// g returns the cell's name for a logical group.
+// g returns the cell's name for a logical group or cell topic.
 func (w *world) g(group string) string {
 	if name, ok := w.names[group]; ok {
 		return name
 	}
 	return group
+}
+
+// topics are the cell's topics: the matrix's and the cell's own.
+func (w *world) topics() []string {
+	return append(slices.Clone(matrixTopics), w.gs(slices.Sorted(maps.Keys(cellTopics))...)...)
 }
 
 // gs returns the cell's names for logical groups.
@@ -80,6 +92,10 @@ func newWorld(t *testing.T) *world {
 		commitAll(t, kc, g, "payments", paymentsParts, int64(2+i))
 	}
 	commitAll(t, kc, "g-del", "orders", 1, 1)
+	for topic, parts := range cellTopics {
+		must(t, kc.CreateTopic(topic, parts))
+	}
+	produce(t, kc, "trimmed", 1, 10)
 	_, err := kc.JoinMember(ctx, kafkatest.Member{Group: "g-members", InstanceID: memberID, ClientID: memberClient, Topics: []string{"orders"}})
 	must(t, err)
 	placeGroups(t, kc)
@@ -125,15 +141,47 @@ func (w *world) warmUp(t *testing.T) {
 	must(t, err)
 	_, err = w.cl.ListGroups(ctx, kafadmin.GroupFilter{})
 	must(t, err)
+	_, err = w.cl.DescribeTopics(ctx, w.topics()...)
+	must(t, err)
+	_, err = w.cl.BrokerAPIVersions(ctx)
+	must(t, err)
+	_, err = w.cl.DescribeCluster(ctx)
+	must(t, err)
 	w.rec.reset()
 }
+
+// route is how an operation's requests find their broker: a row's fault
+// hits the operations of its routes.
+type route uint8
+
+const (
+	toCoordinator route = iota
+	toLeader
+	toController
+	toBroker // a named broker
+	toAnyBroker
+	toEveryBroker
+)
+
+var everyRoute = []route{toCoordinator, toLeader, toController, toBroker, toAnyBroker, toEveryBroker}
 
 // operation is one admin call of the matrix, with its check.
 type operation struct {
 	name string
+	// routes are the operation's routes, toCoordinator when empty.
+	routes []route
 	// group is the group whose coordinator the scenario attacks; "" for
 	// ListGroups, whose faults target g-main's coordinator.
 	group string
+	// leaderOf is the topic whose partition 0's leader a leader-route
+	// scenario attacks.
+	leaderOf string
+	// everyBroker reports an operation that needs every broker: it
+	// cannot be done while one is down, nor follow a silent one's keys.
+	everyBroker bool
+	// changes reports an operation that changes the cluster and is not
+	// idempotent: the row that loses an answer applies to it.
+	changes bool
 	// apis are the requests the operation sends to that coordinator.
 	apis []kmsg.Key
 	// run calls the operation and checks its result.
@@ -145,6 +193,11 @@ type operation struct {
 
 type scenario struct {
 	name string
+	// routes are the routes whose operations the row applies to.
+	routes []route
+	// lostAnswer is the row that makes a change and loses its answer:
+	// it applies to the operations that change the cluster.
+	lostAnswer bool
 	// inject breaks the cluster around target, the coordinator of the
 	// operation's group, and returns how to restore it after the call, and
 	// the faults whose hits prove the scenario happened.
@@ -303,7 +356,7 @@ var operations = []operation{
 		},
 	},
 	{
-		name: "ListGroups", apis: []kmsg.Key{kmsg.ListGroups},
+		name: "ListGroups", everyBroker: true, apis: []kmsg.Key{kmsg.ListGroups},
 		run: func(ctx context.Context, w *world) error {
 			listed, err := w.cl.ListGroups(ctx, kafadmin.GroupFilter{})
 			if err != nil {
@@ -351,6 +404,198 @@ var operations = []operation{
 			return nil
 		},
 	},
+	{
+		name: "CreateTopics", routes: []route{toController}, changes: true, apis: []kmsg.Key{kmsg.CreateTopics},
+		run: func(ctx context.Context, w *world) error {
+			res, err := w.cl.CreateTopics(ctx, kafadmin.NewTopic{Name: w.g("created"), Partitions: 3, ReplicationFactor: 2})
+			if err != nil {
+				return err
+			}
+			if c := res[w.g("created")]; c.Partitions != 3 {
+				return fmt.Errorf("created %+v, want 3 partitions", c)
+			}
+			return nil
+		},
+		verify: func(ctx context.Context, w *world) error { return checkPartitionCount(ctx, w, w.g("created"), 3) },
+	},
+	{
+		name: "CreatePartitions", routes: []route{toController}, changes: true, apis: []kmsg.Key{kmsg.CreatePartitions},
+		run: func(ctx context.Context, w *world) error {
+			res, err := w.cl.CreatePartitions(ctx, kafadmin.NewPartitions{Topic: w.g("growing"), Count: 4})
+			if err != nil {
+				return err
+			}
+			if g := res[w.g("growing")]; g.Count != 4 {
+				return fmt.Errorf("grown %+v, want 4 partitions", g)
+			}
+			return nil
+		},
+		verify: func(ctx context.Context, w *world) error { return checkPartitionCount(ctx, w, w.g("growing"), 4) },
+	},
+	{
+		name: "DeleteTopics", routes: []route{toController}, changes: true, apis: []kmsg.Key{kmsg.DeleteTopics},
+		run: func(ctx context.Context, w *world) error {
+			_, err := w.cl.DeleteTopics(ctx, w.g("doomed"))
+			return err
+		},
+		verify: func(ctx context.Context, w *world) error {
+			if _, err := w.cl.DescribeTopics(ctx, w.g("doomed")); !errors.Is(err, kerr.UnknownTopicOrPartition) {
+				return fmt.Errorf("describing the deleted topic: %v, want UNKNOWN_TOPIC_OR_PARTITION", err)
+			}
+			return nil
+		},
+	},
+	{
+		name: "ListOffsets", routes: []route{toLeader}, leaderOf: "orders", apis: []kmsg.Key{kmsg.ListOffsets},
+		run: func(ctx context.Context, w *world) error {
+			var tps []kafadmin.TopicPartition
+			for p := range int32(ordersParts) {
+				tps = append(tps, tp("orders", p))
+			}
+			ends, err := w.cl.ListPartitionOffsets(ctx, kafadmin.Latest(), tps...)
+			if err != nil {
+				return err
+			}
+			for _, o := range ends.Sorted() {
+				if o.Offset != ordersRecords {
+					return fmt.Errorf("log ends %+v, want %d each", ends.Sorted(), ordersRecords)
+				}
+			}
+			return nil
+		},
+	},
+	{
+		name: "DeleteRecords", routes: []route{toLeader}, leaderOf: "trimmed", changes: true, apis: []kmsg.Key{kmsg.DeleteRecords},
+		run: func(ctx context.Context, w *world) error {
+			res, err := w.cl.DeleteRecords(ctx, map[kafadmin.TopicPartition]int64{tp(w.g("trimmed"), 0): 4})
+			if err != nil {
+				return err
+			}
+			if d := res[tp(w.g("trimmed"), 0)]; d.LogStart != 4 {
+				return fmt.Errorf("records deleted to %+v, want log start 4", d)
+			}
+			return nil
+		},
+		verify: func(ctx context.Context, w *world) error {
+			starts, err := w.cl.ListPartitionOffsets(ctx, kafadmin.Earliest(), tp(w.g("trimmed"), 0))
+			if err != nil {
+				return err
+			}
+			if o := starts[tp(w.g("trimmed"), 0)]; o.Offset != 4 {
+				return fmt.Errorf("log start %d after deleting records before 4", o.Offset)
+			}
+			return nil
+		},
+	},
+	{
+		name: "DescribeTopics", routes: []route{toAnyBroker}, apis: []kmsg.Key{kmsg.Metadata},
+		run: func(ctx context.Context, w *world) error {
+			d, err := w.cl.DescribeTopics(ctx, matrixTopics...)
+			if err != nil {
+				return err
+			}
+			if n, m := len(d["orders"].Partitions), len(d["payments"].Partitions); n != ordersParts || m != paymentsParts {
+				return fmt.Errorf("described %d and %d partitions, want %d and %d", n, m, ordersParts, paymentsParts)
+			}
+			return nil
+		},
+	},
+	{
+		name: "DescribeCluster", routes: []route{toAnyBroker}, apis: []kmsg.Key{kmsg.DescribeCluster},
+		run: func(ctx context.Context, w *world) error {
+			d, err := w.cl.DescribeCluster(ctx)
+			if err != nil {
+				return err
+			}
+			if d.ClusterID == "" || len(d.Brokers) == 0 {
+				return fmt.Errorf("cluster described as %+v", d)
+			}
+			return nil
+		},
+	},
+	{
+		name: "BrokerAPIVersions/named broker", routes: []route{toBroker}, apis: []kmsg.Key{kmsg.ApiVersions},
+		run: func(ctx context.Context, w *world) error {
+			v, err := w.cl.BrokerAPIVersions(ctx, w.target)
+			if err != nil {
+				return err
+			}
+			return servesOffsetFetch(v[w.target])
+		},
+	},
+	{
+		name: "BrokerAPIVersions/every broker", routes: []route{toEveryBroker}, everyBroker: true, apis: []kmsg.Key{kmsg.ApiVersions},
+		run: func(ctx context.Context, w *world) error {
+			v, err := w.cl.BrokerAPIVersions(ctx)
+			if err != nil {
+				return err
+			}
+			if len(v) == 0 {
+				return errors.New("no broker answered")
+			}
+			for _, b := range v.Sorted() {
+				if err := servesOffsetFetch(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	},
+}
+
+// checkPartitionCount checks a topic's partition count in fresh metadata.
+func checkPartitionCount(ctx context.Context, w *world, topic string, want int) error {
+	d, err := w.cl.DescribeTopics(ctx, topic)
+	if err != nil {
+		return err
+	}
+	if n := len(d[topic].Partitions); n != want {
+		return fmt.Errorf("topic %s has %d partitions, want %d", topic, n, want)
+	}
+	return nil
+}
+
+func servesOffsetFetch(v kafadmin.APIVersions) error {
+	if !slices.ContainsFunc(v.APIs, func(r kafadmin.APIVersionRange) bool { return r.Name == "OffsetFetch" && r.Max >= 8 }) {
+		return fmt.Errorf("broker %d serves %d APIs, without OffsetFetch v8: %v", v.Broker, len(v.APIs), v.Err)
+	}
+	return nil
+}
+
+// routesOf is the operation's routes.
+func (op operation) routesOf() []route {
+	if len(op.routes) == 0 {
+		return []route{toCoordinator}
+	}
+	return op.routes
+}
+
+// applies reports whether a row's fault is one for the operation.
+func (sc scenario) applies(op operation) bool {
+	if sc.lostAnswer {
+		return op.changes
+	}
+	return slices.ContainsFunc(op.routesOf(), func(r route) bool { return slices.Contains(sc.routes, r) })
+}
+
+// targetOf is the broker an operation's row attacks on the embedded
+// cluster: its group's coordinator, its topic's leader, the controller, or
+// for the other routes a broker that is not the controller (so that the
+// controller's broker is never the one removed for good).
+func targetOf(w *world, op operation) int32 {
+	switch op.routesOf()[0] {
+	case toLeader:
+		return w.kc.Leader(op.leaderOf, 0)
+	case toController:
+		return w.kc.Controller()
+	case toBroker, toAnyBroker, toEveryBroker:
+		for _, id := range w.kc.NodeIDs() {
+			if id != w.kc.Controller() {
+				return id
+			}
+		}
+	}
+	return w.kc.Coordinator(cmpOr(op.group, "g-main"))
 }
 
 func checkOffsets(o kafadmin.GroupOffsets, topic string, partitions int32, offset int64) error {
@@ -364,18 +609,29 @@ func checkOffsets(o kafadmin.GroupOffsets, topic string, partitions int32, offse
 }
 
 // fault installs an error-code fault on the operation's requests to its
-// group's coordinator.
+// group's coordinator, its topic's leader, or the broker attacked.
 func fault(w *world, op operation, target int32, code *kerr.Error) *kfake.FaultHandle {
 	f := kfake.Fault{Keys: op.apis, Group: op.group, Err: code, Count: 3}
-	if op.group == "" {
+	switch {
+	case op.leaderOf != "":
+		f.Topic, f.Partitions = w.g(op.leaderOf), []int32{0}
+	case op.group == "":
 		f.Nodes = []int32{target}
 	}
 	return w.kc.FailNext(f)
 }
 
+// Rows' routes.
+var (
+	coordinatorRows = []route{toCoordinator}
+	movingRows      = []route{toCoordinator, toLeader}
+	brokerRows      = []route{toCoordinator, toLeader, toController, toBroker, toEveryBroker}
+)
+
 var scenarios = []scenario{
 	{
-		name: "RST on the coordinator's connections",
+		name:   "RST on the coordinator's connections",
+		routes: everyRoute,
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			n, err := w.kc.ResetConnections(target)
 			must(t, err)
@@ -386,7 +642,8 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name: "FIN on the coordinator's connections",
+		name:   "FIN on the coordinator's connections",
+		routes: everyRoute,
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			n, err := w.kc.CloseConnections(target)
 			must(t, err)
@@ -397,7 +654,8 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name: "coordinator port refused 3s then back",
+		name:   "coordinator port refused 3s then back",
+		routes: brokerRows,
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			must(t, w.kc.StopBroker(target))
 			return after(t, 3*time.Second, func() error { return w.kc.StartBroker(target) }), nil
@@ -405,6 +663,7 @@ var scenarios = []scenario{
 	},
 	{
 		name:          "coordinator stopped, its groups and leaders moved while down",
+		routes:        movingRows,
 		doneWhileDown: true,
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			// The broker comes back after 4s. The group calls must be
@@ -412,19 +671,21 @@ var scenarios = []scenario{
 			// which needs every broker kfake still lists, after.
 			must(t, w.kc.StopBroker(target))
 			must(t, w.kc.MoveCoordinatorsOff(target, allGroups...))
-			must(t, w.kc.MoveLeadersOff(target, matrixTopics...))
+			must(t, w.kc.MoveLeadersOff(target, w.topics()...))
 			return after(t, 4*time.Second, func() error { return w.kc.StartBroker(target) }), nil
 		},
 	},
 	{
-		name: "coordinator broker removed for good",
+		name:   "coordinator broker removed for good",
+		routes: []route{toCoordinator, toEveryBroker},
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			must(t, w.kc.RemoveBroker(target))
 			return nil, nil
 		},
 	},
 	{
-		name: "coordinator moved, the old one answering NOT_COORDINATOR",
+		name:   "coordinator moved, the old one answering NOT_COORDINATOR",
+		routes: coordinatorRows,
 		inject: func(t *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
 			group := cmpOr(op.group, "g-main")
 			to, err := w.kc.MoveCoordinator(group, -1)
@@ -436,19 +697,22 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name: "NOT_COORDINATOR x3",
+		name:   "NOT_COORDINATOR x3",
+		routes: coordinatorRows,
 		inject: func(_ *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
 			return nil, fault(w, op, target, kerr.NotCoordinator)
 		},
 	},
 	{
-		name: "COORDINATOR_LOAD_IN_PROGRESS x3",
+		name:   "COORDINATOR_LOAD_IN_PROGRESS x3",
+		routes: coordinatorRows,
 		inject: func(_ *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
 			return nil, fault(w, op, target, kerr.CoordinatorLoadInProgress)
 		},
 	},
 	{
-		name: "COORDINATOR_NOT_AVAILABLE x3 on FindCoordinator",
+		name:   "COORDINATOR_NOT_AVAILABLE x3 on FindCoordinator",
+		routes: coordinatorRows,
 		inject: func(t *testing.T, w *world, op operation, _ int32) (func(), *kfake.FaultHandle) {
 			if op.group == "" {
 				// ListGroups looks no coordinator up: the cell checks
@@ -466,6 +730,7 @@ var scenarios = []scenario{
 	},
 	{
 		name:          "black-holed coordinator whose groups and leaders then move",
+		routes:        movingRows,
 		timesOut:      true,
 		follows:       true,
 		doneWhileDown: true,
@@ -479,12 +744,13 @@ var scenarios = []scenario{
 			// times out and is answered once the stall ends.
 			must(t, w.kc.SetBlackhole(target, true))
 			must(t, w.kc.MoveCoordinatorsOff(target, allGroups...))
-			must(t, w.kc.MoveLeadersOff(target, matrixTopics...))
+			must(t, w.kc.MoveLeadersOff(target, w.topics()...))
 			return after(t, 4*time.Second, func() error { return w.kc.SetBlackhole(target, false) }), nil
 		},
 	},
 	{
-		name: "rolling restart of every broker",
+		name:   "rolling restart of every broker",
+		routes: everyRoute,
 		inject: func(t *testing.T, w *world, _ operation, _ int32) (func(), *kfake.FaultHandle) {
 			ctx := testContext(t)
 			done := make(chan error, 1)
@@ -494,6 +760,52 @@ var scenarios = []scenario{
 				time.Sleep(5 * time.Millisecond)
 			}
 			return func() { must(t, <-done) }, nil
+		},
+	},
+	{
+		name:   "NOT_CONTROLLER x3",
+		routes: []route{toController},
+		inject: func(_ *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
+			return nil, fault(w, op, target, kerr.NotController)
+		},
+	},
+	{
+		name:   "NOT_LEADER_OR_FOLLOWER x3",
+		routes: []route{toLeader},
+		inject: func(_ *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
+			return nil, fault(w, op, target, kerr.NotLeaderForPartition)
+		},
+	},
+	{
+		name:   "leader moved, the old one answering NOT_LEADER_OR_FOLLOWER",
+		routes: []route{toLeader},
+		inject: func(t *testing.T, w *world, op operation, target int32) (func(), *kfake.FaultHandle) {
+			must(t, w.kc.MoveLeadersOff(target, w.g(op.leaderOf)))
+			if w.kc.Leader(w.g(op.leaderOf), 0) == target {
+				t.Fatalf("%s/0 did not move off broker %d", op.leaderOf, target)
+			}
+			return nil, nil
+		},
+	},
+	{
+		name:          "a broker refusing for 3s, the others serving",
+		routes:        []route{toAnyBroker},
+		doneWhileDown: true,
+		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
+			must(t, w.kc.StopBroker(target))
+			return after(t, 3*time.Second, func() error { return w.kc.StartBroker(target) }), nil
+		},
+	},
+	{
+		name:       "a change applied, its answer lost",
+		lostAnswer: true,
+		inject: func(t *testing.T, w *world, op operation, _ int32) (func(), *kfake.FaultHandle) {
+			lost := loseNextAnswer(t, w.kc, op.apis[0])
+			return func() {
+				if lost() != 1 {
+					t.Errorf("%d answers lost, want 1: the scenario did not happen", lost())
+				}
+			}, nil
 		},
 	},
 }
@@ -539,6 +851,9 @@ func TestFailoverMatrix(t *testing.T) {
 			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
 				for _, op := range operations {
+					if !sc.applies(op) {
+						continue
+					}
 					t.Run(op.name, func(t *testing.T) {
 						runCell(t, sc, op)
 					})
@@ -556,7 +871,8 @@ func TestFailoverMatrix(t *testing.T) {
 
 func runCell(t *testing.T, sc scenario, op operation) {
 	w := newWorld(t)
-	target := w.kc.Coordinator(cmpOr(op.group, "g-main"))
+	target := targetOf(w, op)
+	w.target = target
 	restore, faults := sc.inject(t, w, op, target)
 	doRestore := restoreOnce(t, restore)
 
@@ -573,8 +889,8 @@ func runCell(t *testing.T, sc scenario, op operation) {
 	if faults != nil && faults.Hits() != 3 {
 		t.Fatalf("the injected error code answered %d requests, want 3: the scenario did not happen", faults.Hits())
 	}
-	follows := sc.follows && op.group != ""
-	c.check(t, op, sc.doneWhileDown && op.group != "", sc.timesOut && !follows, follows)
+	follows := sc.follows && !op.everyBroker
+	c.check(t, op, sc.doneWhileDown && !op.everyBroker, sc.timesOut && !follows, follows)
 }
 
 // restoreOnce returns what runs restore (nil: nothing) once, now or when

@@ -36,8 +36,8 @@ var (
 	// cellTopics are topics the operations that change topics change:
 	// each cell (on real Kafka, each cell of each row) has its own.
 	cellTopics = map[string]int32{"growing": 2, "doomed": 1, "trimmed": 1}
-	manyGroups   = []string{"g-main", "g-b", "g-c", "g-d"}
-	allGroups    = []string{"g-main", "g-b", "g-c", "g-d", "g-del", "g-members"}
+	manyGroups = []string{"g-main", "g-b", "g-c", "g-d"}
+	allGroups  = []string{"g-main", "g-b", "g-c", "g-d", "g-del", "g-members"}
 )
 
 // matrixRequestTimeout is the request timeout of the matrix's clients:

@@ -125,7 +125,7 @@ func (c *Client) BrokerAPIVersions(ctx context.Context, brokers ...int32) (Resul
 	}
 	done, failed := do(ctx, c, driver.API[int32, APIVersions]{
 		Name:       op,
-		Route:      brokerRoute,
+		Route:      func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id, Every: len(brokers) == 0} },
 		MaxVersion: 3,
 		Request: func([]driver.Attempt[int32]) kmsg.Request {
 			req := kmsg.NewPtrApiVersionsRequest()
@@ -152,8 +152,6 @@ func (c *Client) BrokerAPIVersions(ctx context.Context, brokers ...int32) (Resul
 	}
 	return done, callError(op, len(done), failed)
 }
-
-func brokerRoute(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} }
 
 // brokersOrEvery checks the broker ids given, or lists every broker when
 // none are.

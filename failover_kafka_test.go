@@ -259,11 +259,18 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 		must(t, rk.MoveLeader(ctx, "__consumer_offsets", i, leaders[(at+int(i))%len(leaders)]))
 	}
 
-	operations := realOperations()
+	operations := realOperations(sc)
 	cells := make([]*cellCall, len(operations))
 	var wg sync.WaitGroup
-	for i := range operations {
-		cells[i] = &cellCall{w: newRealWorld(t, rk, fmt.Sprintf("r%d.%d.", row, i)), target: target}
+	for i, op := range operations {
+		w := newRealWorld(t, rk, fmt.Sprintf("r%d.%d.", row, i), op)
+		w.target = target
+		cells[i] = &cellCall{w: w, target: target}
+		if sc.leadersOnTarget {
+			for _, topic := range op.needs {
+				must(t, rk.MoveLeader(ctx, w.g(topic), 0, target))
+			}
+		}
 	}
 	for _, cell := range cells {
 		cell.w.warmUp(t)
@@ -286,17 +293,23 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 	doRestore()
 
 	for i, op := range operations {
-		t.Run(op.name, func(t *testing.T) { cells[i].check(t, op, sc.doneWhileDown, sc.timesOut, false) })
+		// Only the group operations must see a request to the target
+		// time out: the others' brokers are not the target's by design.
+		onTarget := slices.Contains(op.routesOf(), toCoordinator)
+		t.Run(op.name, func(t *testing.T) { cells[i].check(t, op, sc.doneWhileDown, sc.timesOut && onTarget, false) })
 	}
 }
 
-// realOperations are the matrix's operations a real row runs.
-func realOperations() []operation {
+// realOperations are the matrix's operations a real row runs: every one,
+// but the named broker's where the row's target stays down through the
+// calls (a call to a broker that is down waits for it).
+func realOperations(sc realScenario) []operation {
 	var out []operation
 	for _, op := range operations {
-		if slices.Contains(op.routesOf(), toCoordinator) {
-			out = append(out, op)
+		if sc.doneWhileDown && slices.Contains(op.routesOf(), toBroker) {
+			continue
 		}
+		out = append(out, op)
 	}
 	return out
 }
@@ -304,9 +317,12 @@ func realOperations() []operation {
 // newRealWorld seeds one cell's groups on the shared cluster, each named
 // with prefix and placed on the partition of __consumer_offsets the row
 // wants it on, and connects the cell's warmed-up client.
-func newRealWorld(t *testing.T, rk *realkafka.Cluster, prefix string) *world {
+func newRealWorld(t *testing.T, rk *realkafka.Cluster, prefix string, op operation) *world {
 	t.Helper()
 	ctx := testContext(t)
+	if !slices.Contains(op.routesOf(), toCoordinator) {
+		return newRealTopicsWorld(t, rk, prefix, op)
+	}
 	partitionOf := map[string]int32{"g-main": 0, "g-members": 0, "g-del": 0, "g-b": 1, "g-c": 2, "g-d": 1}
 	names := map[string]string{}
 	for _, g := range allGroups {
@@ -334,12 +350,36 @@ func newRealWorld(t *testing.T, rk *realkafka.Cluster, prefix string) *world {
 	_, err := rk.JoinMember(ctx, realkafka.Member{Group: w.g("g-members"), InstanceID: memberID, ClientID: memberClient, Topics: []string{"orders"}})
 	must(t, err)
 
-	// As on the embedded cluster: a short request and dial timeout, so
-	// that a silent broker is noticed in a second.
-	cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(rk.Addrs()...), kafadmin.WithHooks(w.rec),
+	w.cl = newRealClient(t, rk, w.rec)
+	return w
+}
+
+// newRealTopicsWorld is newRealWorld for an operation that needs no
+// groups: it creates the cell topics the operation uses instead.
+func newRealTopicsWorld(t *testing.T, rk *realkafka.Cluster, prefix string, op operation) *world {
+	t.Helper()
+	ctx := testContext(t)
+	w := &world{rk: rk, names: map[string]string{"created": prefix + "created"}, rec: &recorder{}, noGroups: true}
+	for _, topic := range op.needs {
+		w.names[topic] = prefix + topic
+		w.own = append(w.own, topic)
+		must(t, rk.CreateTopic(ctx, w.g(topic), cellTopics[topic]))
+	}
+	if slices.Contains(op.needs, "trimmed") {
+		must(t, rk.Produce(ctx, w.g("trimmed"), 0, 10))
+	}
+	w.cl = newRealClient(t, rk, w.rec)
+	return w
+}
+
+// newRealClient connects a cell's client: as on the embedded cluster, a
+// short request and dial timeout, so that a silent broker is noticed in a
+// second.
+func newRealClient(t *testing.T, rk *realkafka.Cluster, rec *recorder) *kafadmin.Client {
+	t.Helper()
+	cl, err := kafadmin.NewClient(testContext(t), kafadmin.WithBrokers(rk.Addrs()...), kafadmin.WithHooks(rec),
 		kafadmin.WithRequestTimeout(matrixRequestTimeout), kafadmin.WithDialTimeout(time.Second))
 	must(t, err)
 	t.Cleanup(func() { cl.Close() })
-	w.cl = cl
-	return w
+	return cl
 }

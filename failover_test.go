@@ -55,6 +55,11 @@ type world struct {
 	cl    *kafadmin.Client
 	rec   *recorder
 	names map[string]string
+	// own are the cell topics the world has.
+	own []string
+	// noGroups reports a world without the matrix's groups (a real cell
+	// whose operation does not use them).
+	noGroups bool
 	// target is the broker the cell's fault hits.
 	target int32
 }
@@ -69,7 +74,7 @@ func (w *world) g(group string) string {
 
 // topics are the cell's topics: the matrix's and the cell's own.
 func (w *world) topics() []string {
-	return append(slices.Clone(matrixTopics), w.gs(slices.Sorted(maps.Keys(cellTopics))...)...)
+	return append(slices.Clone(matrixTopics), w.gs(w.own...)...)
 }
 
 // gs returns the cell's names for logical groups.
@@ -104,7 +109,7 @@ func newWorld(t *testing.T) *world {
 	// A short request and dial timeout lets a black-holed broker be
 	// detected in a second; backoff stays the default.
 	cl := newClient(t, kc, kafadmin.WithHooks(rec), kafadmin.WithRequestTimeout(matrixRequestTimeout), kafadmin.WithDialTimeout(time.Second))
-	w := &world{kc: kc, cl: cl, rec: rec}
+	w := &world{kc: kc, cl: cl, rec: rec, own: slices.Sorted(maps.Keys(cellTopics))}
 	w.warmUp(t)
 	return w
 }
@@ -133,13 +138,15 @@ func placeGroups(t *testing.T, kc *kafkatest.Cluster) {
 func (w *world) warmUp(t *testing.T) {
 	t.Helper()
 	ctx := testContext(t)
-	_, err := w.cl.FetchOffsets(ctx, w.gs(allGroups...)...)
-	must(t, err)
-	_, err = w.cl.DescribeGroups(ctx, w.gs(allGroups...)...)
-	must(t, err)
-	_, err = w.cl.Lag(ctx, w.g("g-main"))
-	must(t, err)
-	_, err = w.cl.ListGroups(ctx, kafadmin.GroupFilter{})
+	if !w.noGroups {
+		_, err := w.cl.FetchOffsets(ctx, w.gs(allGroups...)...)
+		must(t, err)
+		_, err = w.cl.DescribeGroups(ctx, w.gs(allGroups...)...)
+		must(t, err)
+		_, err = w.cl.Lag(ctx, w.g("g-main"))
+		must(t, err)
+	}
+	_, err := w.cl.ListGroups(ctx, kafadmin.GroupFilter{})
 	must(t, err)
 	_, err = w.cl.DescribeTopics(ctx, w.topics()...)
 	must(t, err)
@@ -182,6 +189,8 @@ type operation struct {
 	// changes reports an operation that changes the cluster and is not
 	// idempotent: the row that loses an answer applies to it.
 	changes bool
+	// needs are the cell topics the operation uses.
+	needs []string
 	// apis are the requests the operation sends to that coordinator.
 	apis []kmsg.Key
 	// run calls the operation and checks its result.
@@ -419,7 +428,7 @@ var operations = []operation{
 		verify: func(ctx context.Context, w *world) error { return checkPartitionCount(ctx, w, w.g("created"), 3) },
 	},
 	{
-		name: "CreatePartitions", routes: []route{toController}, changes: true, apis: []kmsg.Key{kmsg.CreatePartitions},
+		name: "CreatePartitions", routes: []route{toController}, changes: true, needs: []string{"growing"}, apis: []kmsg.Key{kmsg.CreatePartitions},
 		run: func(ctx context.Context, w *world) error {
 			res, err := w.cl.CreatePartitions(ctx, kafadmin.NewPartitions{Topic: w.g("growing"), Count: 4})
 			if err != nil {
@@ -433,7 +442,7 @@ var operations = []operation{
 		verify: func(ctx context.Context, w *world) error { return checkPartitionCount(ctx, w, w.g("growing"), 4) },
 	},
 	{
-		name: "DeleteTopics", routes: []route{toController}, changes: true, apis: []kmsg.Key{kmsg.DeleteTopics},
+		name: "DeleteTopics", routes: []route{toController}, changes: true, needs: []string{"doomed"}, apis: []kmsg.Key{kmsg.DeleteTopics},
 		run: func(ctx context.Context, w *world) error {
 			_, err := w.cl.DeleteTopics(ctx, w.g("doomed"))
 			return err
@@ -465,7 +474,7 @@ var operations = []operation{
 		},
 	},
 	{
-		name: "DeleteRecords", routes: []route{toLeader}, leaderOf: "trimmed", changes: true, apis: []kmsg.Key{kmsg.DeleteRecords},
+		name: "DeleteRecords", routes: []route{toLeader}, leaderOf: "trimmed", changes: true, needs: []string{"trimmed"}, apis: []kmsg.Key{kmsg.DeleteRecords},
 		run: func(ctx context.Context, w *world) error {
 			res, err := w.cl.DeleteRecords(ctx, map[kafadmin.TopicPartition]int64{tp(w.g("trimmed"), 0): 4})
 			if err != nil {

@@ -124,7 +124,8 @@ func (r Rule) matches(err error, ke *kerr.Error, isCode bool) bool {
 // Kafka codes by the rules (a look-up's NOT_COORDINATOR or retriable code is
 // tried again, anything the rules fail on is not), errors of kafadmin's own
 // by what they mean.
-func lookupRetriable(kind RouteKind, err error) bool {
+func lookupRetriable(route Route, err error) bool {
+	kind := route.Kind
 	var (
 		te *topicError
 		pe *partitionError
@@ -135,7 +136,7 @@ func lookupRetriable(kind RouteKind, err error) bool {
 	case errors.Is(err, cluster.ErrClosed):
 		return false
 	case kind == ToBroker && errors.Is(err, cluster.ErrBrokerGone):
-		return false
+		return !route.Every
 	case errors.As(err, &pe):
 		return false
 	case errors.As(err, &te):

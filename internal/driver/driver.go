@@ -61,6 +61,12 @@ type Route struct {
 	Key       string
 	Partition int32
 	Broker    int32
+	// Every marks a key of a call to every broker: a broker that is no
+	// longer in the cluster's metadata fails at once, for the call to
+	// leave it out. A named broker missing from metadata is waited for
+	// instead: Kafka leaves a broker that is shut down or fenced out of
+	// metadata until it is back.
+	Every bool
 }
 
 // Outcome is what became of a key after one attempt.
@@ -488,7 +494,7 @@ func (r *run[K]) lookupFailed(s *keyState[K], err error) {
 		}
 		return
 	}
-	if !lookupRetriable(s.route.Kind, err) {
+	if !lookupRetriable(s.route, err) {
 		r.fail(s, err)
 		return
 	}

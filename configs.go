@@ -53,9 +53,19 @@ type ConfigResource struct {
 	Name string
 }
 
+// String names the resource in errors: `topic "orders"`, `broker 1`,
+// `loggers of broker 1`, `the brokers' default configs`.
 func (r ConfigResource) String() string {
-	if r.Type == ConfigBroker && r.Name == "" {
+	id, isID := r.brokerID()
+	switch {
+	case r.Type == ConfigBroker && r.Name == "":
 		return "the brokers' default configs"
+	case r.Type == ConfigBroker && isID:
+		return fmt.Sprintf("broker %d", id)
+	case r.Type == ConfigBrokerLogger && isID:
+		return fmt.Sprintf("loggers of broker %d", id)
+	case r.Type == ConfigClientMetrics:
+		return fmt.Sprintf("client-metrics subscription %q", r.Name)
 	}
 	return fmt.Sprintf("%s %q", r.Type, r.Name)
 }
@@ -443,7 +453,7 @@ func configError(r ConfigResource, code int16, msg *string, names []string) erro
 	case errors.Is(err, kerr.UnknownTopicOrPartition) && r.Type == ConfigTopic:
 		return kafkaerr.With(kerr.UnknownTopicOrPartition, fmt.Sprintf("topic %q does not exist: check the topic name", r.Name))
 	case len(names) > 0 && (errors.Is(err, kerr.InvalidConfig) || errors.Is(err, kerr.InvalidRequest)):
-		return fmt.Errorf("%s refused: %w: check the config's name and value against DescribeConfigs (names, types, read-only flags); a read-only config changes only in the broker's configuration file", refusedConfigs(names, msg), err)
+		return fmt.Errorf("%s refused (%w): check the config's name and value against DescribeConfigs (names, types, read-only flags); a read-only config changes only in the broker's configuration file", refusedConfigs(names, msg), err)
 	}
 	return err
 }
@@ -472,7 +482,7 @@ func refusedConfigs(names []string, msg *string) string {
 // id the cluster does not have.
 func explainBrokerGone(r ConfigResource, ke *KeyError) *KeyError {
 	if id, ok := r.brokerID(); ok && errors.Is(ke.Err, cluster.ErrBrokerGone) {
-		ke.Err = fmt.Errorf("the cluster has no broker %d: check the node id (ListBrokers lists them): %w", id, ke.Err)
+		ke.Err = fmt.Errorf("the cluster has no broker %d: check the node id (ListBrokers lists the brokers)", id)
 	}
 	return ke
 }
@@ -755,8 +765,9 @@ func (c *Client) alterConfigs(ctx context.Context, ac alterCall) (Results[Config
 // given types, or of every type the broker lists when none are given
 // (ListConfigResources, KIP-1142). Listing topics, brokers, broker loggers
 // or groups, or every type, needs Kafka 4.1; client-metrics subscriptions
-// alone are listed by Kafka 3.7 and later (as ListClientMetricsResources).
-// An older broker fails the call with an *UnsupportedVersionError.
+// alone are listed by brokers that have ListClientMetricsResources (KRaft
+// brokers of Kafka 3.7 and later). An older broker fails the call with an
+// *UnsupportedVersionError.
 func (c *Client) ListConfigResources(ctx context.Context, types ...ConfigResourceType) ([]ConfigResource, error) {
 	const op = "list config resources"
 	for _, t := range types {

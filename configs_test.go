@@ -220,7 +220,9 @@ func TestReplaceConfigs(t *testing.T) {
 }
 
 // alterErr keeps an alteration's error.
-func alterErr(_ kafadmin.Results[kafadmin.ConfigResource, kafadmin.AlteredConfigs], err error) error { return err }
+func alterErr(_ kafadmin.Results[kafadmin.ConfigResource, kafadmin.AlteredConfigs], err error) error {
+	return err
+}
 
 func TestGroupAndClientMetricsConfigs(t *testing.T) {
 	kc := configCluster(t)

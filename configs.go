@@ -1,6 +1,7 @@
 package kafadmin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -139,6 +140,20 @@ func (t ConfigResourceType) known() bool {
 
 func unknownType(t ConfigResourceType) error {
 	return fmt.Errorf("unknown config resource type %d: want ConfigTopic, ConfigBroker, ConfigBrokerLogger, ConfigGroup or ConfigClientMetrics", int8(t))
+}
+
+// compare orders resources by type, then name; brokers by node id, after
+// the brokers' defaults. -1, 0 or +1.
+func (r ConfigResource) compare(o ConfigResource) int {
+	if c := cmp.Compare(r.Type, o.Type); c != 0 {
+		return c
+	}
+	a, aID := r.brokerID()
+	b, bID := o.brokerID()
+	if aID && bID {
+		return cmp.Compare(a, b)
+	}
+	return strings.Compare(r.Name, o.Name)
 }
 
 // brokerID is the node id a broker or broker-logger resource names.
@@ -424,6 +439,9 @@ func configEntries(in []kmsg.DescribeConfigsResponseResourceConfig) []ConfigEntr
 			Name: c.Name, Value: c.Value, Source: ConfigSource(c.Source), Sensitive: c.IsSensitive,
 			ReadOnly: c.ReadOnly, Type: ConfigType(c.ConfigType),
 		}
+		if e.Sensitive {
+			e.Value = nil // whatever a broker sent, a sensitive value is never shown
+		}
 		if c.Documentation != nil {
 			e.Documentation = *c.Documentation
 		}
@@ -434,7 +452,11 @@ func configEntries(in []kmsg.DescribeConfigsResponseResourceConfig) []ConfigEntr
 			}
 		}
 		for _, s := range c.ConfigSynonyms {
-			e.Synonyms = append(e.Synonyms, ConfigSynonym{Name: s.Name, Value: s.Value, Source: ConfigSource(s.Source)})
+			syn := ConfigSynonym{Name: s.Name, Value: s.Value, Source: ConfigSource(s.Source)}
+			if e.Sensitive {
+				syn.Value = nil
+			}
+			e.Synonyms = append(e.Synonyms, syn)
 		}
 		out = append(out, e)
 	}

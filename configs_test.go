@@ -59,9 +59,9 @@ func TestDescribeConfigs(t *testing.T) {
 	kc := configCluster(t)
 	cl := newClient(t, kc)
 	ctx := testContext(t)
-	must(t, errors.Join(alterErr(cl.IncrementalAlterConfigs(ctx, map[kafadmin.ConfigResource][]kafadmin.ConfigChange{
+	must(t, alterErr(cl.IncrementalAlterConfigs(ctx, map[kafadmin.ConfigResource][]kafadmin.ConfigChange{
 		kafadmin.TopicResource("orders"): {kafadmin.SetConfig("retention.ms", "3600000")},
-	}))))
+	})))
 
 	resources := []kafadmin.ConfigResource{
 		kafadmin.TopicResource("orders"), kafadmin.TopicResource("payments"), kafadmin.BrokerDefaults,
@@ -110,6 +110,42 @@ func TestDescribeConfigs(t *testing.T) {
 		if b.Broker != id || value(bid) != kafadmin.BrokerResource(id).Name || bid.Source != kafadmin.ConfigSourceStaticBroker || !bid.ReadOnly {
 			t.Fatalf("broker %d described by broker %d: broker.id = %+v (value %s), want its own id, static and read-only", id, b.Broker, bid, value(bid))
 		}
+		for _, e := range b.Configs {
+			if e.Sensitive && (e.Value != nil || slices.ContainsFunc(e.Synonyms, func(s kafadmin.ConfigSynonym) bool { return s.Value != nil })) {
+				t.Fatalf("broker %d: sensitive config %s shows a value", id, e.Name)
+			}
+		}
+	}
+
+	brokers, err := cl.BrokerResources(ctx, kafadmin.ConfigBroker)
+	must(t, err)
+	if !slices.Equal(brokers, resources[3:]) {
+		t.Fatalf("BrokerResources = %v, want brokers 0 to 2", brokers)
+	}
+	if _, err := cl.BrokerResources(ctx, kafadmin.ConfigTopic); err == nil || !strings.Contains(err.Error(), "want ConfigBroker or ConfigBrokerLogger") {
+		t.Fatalf("BrokerResources(topic): %v", err)
+	}
+	// A broker's loggers are asked of that broker too (kfake may not
+	// know them: then its refusal comes from that broker).
+	logger := kafadmin.BrokerLoggerResource(2)
+	lg, err := cl.DescribeConfigs(ctx, logger)
+	var ke *kafadmin.KeyError
+	if err == nil && lg[logger].Broker != 2 || err != nil && (!errors.As(err, &ke) || ke.Broker != 2) {
+		t.Fatalf("loggers of broker 2 described by %d (%v), want broker 2", lg[logger].Broker, err)
+	}
+}
+
+func TestConfigResourcesSortBrokersByID(t *testing.T) {
+	r := kafadmin.Results[kafadmin.ConfigResource, kafadmin.ResourceConfigs]{
+		kafadmin.BrokerResource(10): {}, kafadmin.BrokerResource(2): {}, kafadmin.BrokerDefaults: {},
+		kafadmin.TopicResource("b"): {}, kafadmin.TopicResource("a"): {}, kafadmin.GroupResource("a"): {},
+	}
+	want := []kafadmin.ConfigResource{
+		kafadmin.TopicResource("a"), kafadmin.TopicResource("b"),
+		kafadmin.BrokerDefaults, kafadmin.BrokerResource(2), kafadmin.BrokerResource(10), kafadmin.GroupResource("a"),
+	}
+	if got := r.Keys(); !slices.Equal(got, want) {
+		t.Fatalf("Keys() = %v, want %v", got, want)
 	}
 }
 
@@ -200,9 +236,9 @@ func TestReplaceConfigs(t *testing.T) {
 	cl := newClient(t, kc)
 	ctx := testContext(t)
 	orders := kafadmin.TopicResource("orders")
-	must(t, errors.Join(alterErr(cl.IncrementalAlterConfigs(ctx, map[kafadmin.ConfigResource][]kafadmin.ConfigChange{
+	must(t, alterErr(cl.IncrementalAlterConfigs(ctx, map[kafadmin.ConfigResource][]kafadmin.ConfigChange{
 		orders: {kafadmin.SetConfig("retention.ms", "1000")},
-	}))))
+	})))
 	// The legacy API replaces: retention.ms, not named, goes back to its
 	// default.
 	res, err := cl.ReplaceConfigs(ctx, map[kafadmin.ConfigResource]map[string]string{orders: {"segment.ms": "100000"}})
@@ -229,10 +265,10 @@ func TestGroupAndClientMetricsConfigs(t *testing.T) {
 	cl := newClient(t, kc)
 	ctx := testContext(t)
 	group, sub := kafadmin.GroupResource("orders-app"), kafadmin.ClientMetricsResource("producers")
-	must(t, errors.Join(alterErr(cl.IncrementalAlterConfigs(ctx, map[kafadmin.ConfigResource][]kafadmin.ConfigChange{
+	must(t, alterErr(cl.IncrementalAlterConfigs(ctx, map[kafadmin.ConfigResource][]kafadmin.ConfigChange{
 		group: {kafadmin.SetConfig("consumer.session.timeout.ms", "50000")},
 		sub:   {kafadmin.SetConfig("metrics", "org.apache.kafka.producer."), kafadmin.SetConfig("interval.ms", "60000")},
-	}))))
+	})))
 	got, err := cl.DescribeConfigs(ctx, group, sub)
 	must(t, err)
 	if e := entry(t, got[group], "consumer.session.timeout.ms"); value(e) != "50000" || e.Source != kafadmin.ConfigSourceDynamicGroup {
@@ -381,7 +417,9 @@ func TestConfigsThroughFaults(t *testing.T) {
 				t.Fatalf("reset %d connections: %v", n, err)
 			}
 			return nil, nil
-		}, func(rec *recorder) bool { return rec.sawDisconnect(target, "reset") }},
+		}, func(rec *recorder) bool {
+			return slices.ContainsFunc(rec.snapshot().disconnects, func(ev kafadmin.BrokerDisconnectEvent) bool { return ev.Broker == target })
+		}},
 		{"broker stopped, then started on the same port", func(t *testing.T, kc *kafkatest.Cluster) (func() error, *kfake.FaultHandle) {
 			must(t, kc.StopBroker(target))
 			return func() error { return kc.StartBroker(target) }, nil

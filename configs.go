@@ -30,6 +30,7 @@ const (
 	ConfigGroup         = ConfigResourceType(32)
 )
 
+// String names the type in errors, e.g. "topic".
 func (t ConfigResourceType) String() string {
 	switch t {
 	case ConfigTopic:
@@ -113,7 +114,8 @@ func (r ConfigResource) check() error {
 	switch r.Type {
 	case ConfigTopic, ConfigGroup, ConfigClientMetrics:
 		if strings.TrimSpace(r.Name) == "" {
-			return fmt.Errorf("a %s config resource has an empty name: name the %s", r.Type, r.Type)
+			what := map[ConfigResourceType]string{ConfigTopic: "topic", ConfigGroup: "group", ConfigClientMetrics: "client-metrics subscription"}[r.Type]
+			return fmt.Errorf("a %s config resource has an empty name: name the %s", r.Type, what)
 		}
 	case ConfigBroker:
 		if _, ok := r.brokerID(); r.Name != "" && !ok {
@@ -295,9 +297,11 @@ type ConfigEntry struct {
 	// Documentation is the broker's description of the config, "" when it
 	// sends none (before Kafka 2.6).
 	Documentation string
-	// Synonyms are the values the config would fall back to, most specific
-	// first: for a topic's retention.ms set on the topic, the broker's
-	// log.retention.ms and Kafka's default.
+	// Synonyms are the config's values from each source that sets it,
+	// most specific first, which is what it falls back to when a value is
+	// deleted: for a topic's retention.ms set on the topic, the topic's
+	// value (Kafka lists the value in effect too), the broker's
+	// log.retention.ms if set, and Kafka's default.
 	Synonyms []ConfigSynonym
 }
 
@@ -520,6 +524,8 @@ const (
 	ConfigSubtract ConfigOp = 3 // remove the value from a list config
 )
 
+// String names the op as the command line does: set, delete, append,
+// subtract.
 func (o ConfigOp) String() string {
 	switch o {
 	case ConfigSet:

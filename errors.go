@@ -106,7 +106,7 @@ func (k Key) String() string {
 func (a Key) Compare(b Key) int {
 	return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Group, b.Group), strings.Compare(a.Topic, b.Topic),
 		cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Broker, b.Broker), strings.Compare(a.Member, b.Member),
-		cmp.Compare(a.Resource.Type, b.Resource.Type), strings.Compare(a.Resource.Name, b.Resource.Name), strings.Compare(a.Name, b.Name))
+		a.Resource.compare(b.Resource), strings.Compare(a.Name, b.Name))
 }
 
 // KeyError is why one key of a call (a group, a partition, a broker) failed.

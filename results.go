@@ -68,8 +68,7 @@ func compareAny[K comparable](a, b K) int {
 	case TopicPartition:
 		return compareTP(x, any(b).(TopicPartition))
 	case ConfigResource:
-		y := any(b).(ConfigResource)
-		return cmp.Or(cmp.Compare(x.Type, y.Type), strings.Compare(x.Name, y.Name))
+		return x.compare(any(b).(ConfigResource))
 	case Key:
 		return x.Compare(any(b).(Key))
 	}

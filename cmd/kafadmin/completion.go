@@ -45,6 +45,35 @@ func (g *globals) completeTopics(cmd *cobra.Command, _ []string, prefix string) 
 	return filterCompletions(names, nil, prefix), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
+// completeEntityNames completes configs' --entity-name with the names of
+// the --entity-type given: topics, groups, broker node ids or
+// client-metrics subscriptions.
+func (g *globals) completeEntityNames(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	typ, _ := cmd.Flags().GetString("entity-type")
+	names := g.completionNames(cmd, func(ctx context.Context, cl *kafadmin.Client) ([]string, error) {
+		var (
+			rs  []kafadmin.ConfigResource
+			err error
+		)
+		switch typ {
+		case "topics":
+			rs, err = allTopics(ctx, cl)
+		case "groups":
+			rs, err = allGroups(ctx, cl)
+		case "brokers", "broker-loggers":
+			rs, err = cl.BrokerResources(ctx, kafadmin.ConfigBroker)
+		case "client-metrics":
+			rs, err = cl.ListConfigResources(ctx, kafadmin.ConfigClientMetrics)
+		}
+		out := make([]string, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, r.Name)
+		}
+		return out, err
+	})
+	return filterCompletions(names, nil, prefix), cobra.ShellCompDirectiveNoFileComp
+}
+
 func (g *globals) completionNames(cmd *cobra.Command, list func(context.Context, *kafadmin.Client) ([]string, error)) []string {
 	ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
 	defer cancel()

@@ -72,6 +72,9 @@ func compareAny[K comparable](a, b K) int {
 		return cmp.Or(cmp.Compare(x.Type, y.Type), strings.Compare(x.Name, y.Name))
 	case Key:
 		return x.Compare(any(b).(Key))
+	case Replica:
+		y := any(b).(Replica)
+		return cmp.Or(compareTP(x.Partition, y.Partition), cmp.Compare(x.Broker, y.Broker))
 	}
 	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }

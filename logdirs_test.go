@@ -2,6 +2,8 @@ package kafadmin_test
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafadmin/kafadmin"
@@ -228,5 +231,67 @@ func TestAlterReplicaLogDirsBadInput(t *testing.T) {
 	}
 	if n := kc.RequestCount(kmsg.AlterReplicaLogDirs); n != 0 {
 		t.Fatalf("bad input sent %d AlterReplicaLogDirs requests", n)
+	}
+}
+
+// TestLogDirsOnKafka describes the log dirs of every broker of a real
+// cluster for one partition replicated on all three, then moves a replica
+// to the dir it is in (nothing to do) and to a dir the broker lacks.
+func TestLogDirsOnKafka(t *testing.T) {
+	const topic = "logdirs-kafka"
+	rk, cl, kg := kafkaTopic(t, topic, []int32{1, 2, 3})
+	ctx := testContext(t)
+	p := tp(topic, 0)
+	records := make([]*kgo.Record, 10)
+	for i := range records {
+		records[i] = &kgo.Record{Topic: topic, Partition: 0, Value: []byte("record")}
+	}
+	must(t, kg.ProduceSync(ctx, records...).FirstErr())
+
+	var described kafadmin.Results[int32, kafadmin.BrokerLogDirs]
+	waitUntil(t, "every replica of the partition to hold the records", func() error {
+		var err error
+		if described, err = cl.DescribeLogDirs(ctx, nil, p); err != nil {
+			return err
+		}
+		for _, id := range rk.BrokerIDs() {
+			b := described[id]
+			var sizes []int64
+			for _, d := range b.Dirs {
+				if d.Err != nil || !filepath.IsAbs(d.Path) || d.TotalBytes <= 0 || d.UsableBytes <= 0 || d.UsableBytes > d.TotalBytes {
+					t.Fatalf("broker %d: dir %+v", id, d)
+				}
+				for _, r := range d.Replicas {
+					if r.Partition != p || r.Future {
+						t.Fatalf("broker %d: replica %+v, want only %s's", id, r, p)
+					}
+					sizes = append(sizes, r.Size)
+				}
+			}
+			if len(sizes) != 1 || sizes[0] <= 0 {
+				return fmt.Errorf("broker %d: replica sizes %v", id, sizes)
+			}
+		}
+		return nil
+	})
+	if keys := described.Keys(); !slices.Equal(keys, rk.BrokerIDs()) {
+		t.Fatalf("brokers described %v, want %v", keys, rk.BrokerIDs())
+	}
+
+	var dir string
+	for _, d := range described[1].Dirs {
+		if len(d.Replicas) > 0 {
+			dir = d.Path
+		}
+	}
+	here := kafadmin.Replica{Broker: 1, Partition: p}
+	moved, err := cl.AlterReplicaLogDirs(ctx, map[kafadmin.Replica]string{here: dir})
+	must(t, err)
+	if m := moved[here]; m.Err != nil || m.Dir != dir {
+		t.Fatalf("a move to the replica's own dir: %+v", m)
+	}
+	moved, err = cl.AlterReplicaLogDirs(ctx, map[kafadmin.Replica]string{here: "/no/such/dir"})
+	if !errors.Is(err, kerr.LogDirNotFound) || !strings.Contains(err.Error(), `broker 1 has no log dir "/no/such/dir"`) || moved[here].Err == nil {
+		t.Fatalf("a move to a dir broker 1 lacks: %v, %+v", err, moved)
 	}
 }

@@ -1,7 +1,9 @@
 package kafadmin_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -9,10 +11,12 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafadmin/kafadmin"
 	"github.com/kafadmin/kafadmin/kafkatest"
+	"github.com/kafadmin/kafadmin/realkafka"
 )
 
 // notController answers the next three requests of api with a top-level
@@ -217,5 +221,220 @@ func TestElectLeadersBadInput(t *testing.T) {
 	}
 	if _, err := kafadmin.ParseElectionType("dirty"); err == nil || err.Error() != `unknown election type "dirty": want preferred or unclean` {
 		t.Errorf("ParseElectionType(dirty): %v", err)
+	}
+}
+
+// kafkaTopic creates a topic of the shared real cluster with the given
+// replicas for each partition, through the cluster's internal listener,
+// and returns a kafadmin client and a franz-go one; the topic is deleted
+// when the test ends, so that no reassignment or throttle outlives it.
+func kafkaTopic(t *testing.T, topic string, assignment ...[]int32) (*realkafka.Cluster, *kafadmin.Client, *kgo.Client) {
+	t.Helper()
+	rk := sharedKafka(t)
+	ctx := testContext(t)
+	kg, err := rk.Client()
+	must(t, err)
+	t.Cleanup(kg.Close)
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, -1, -1
+	for p, replicas := range assignment {
+		ra := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
+		ra.Partition, ra.Replicas = int32(p), replicas
+		rt.ReplicaAssignment = append(rt.ReplicaAssignment, ra)
+	}
+	req.Topics = append(req.Topics, rt)
+	req.TimeoutMillis = 30000
+	resp, err := kg.Request(ctx, req)
+	must(t, err)
+	must(t, kerr.ErrorForCode(resp.(*kmsg.CreateTopicsResponse).Topics[0].ErrorCode))
+	t.Cleanup(func() {
+		del := kmsg.NewPtrDeleteTopicsRequest()
+		dt := kmsg.NewDeleteTopicsRequestTopic()
+		dt.Topic = kmsg.StringPtr(topic)
+		del.Topics = append(del.Topics, dt)
+		del.TimeoutMillis = 30000
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := kg.Request(ctx, del); err != nil {
+			t.Errorf("deleting topic %s: %v", topic, err)
+		}
+	})
+	cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(rk.Addrs()...))
+	must(t, err)
+	t.Cleanup(func() { cl.Close() })
+	for p, replicas := range assignment {
+		waitPartition(t, cl, tp(topic, int32(p)), replicas, replicas[0])
+	}
+	return rk, cl, kg
+}
+
+// waitPartition waits until metadata shows a partition with the replicas,
+// in order, and the leader.
+func waitPartition(t *testing.T, cl *kafadmin.Client, p kafadmin.TopicPartition, replicas []int32, leader int32) {
+	t.Helper()
+	waitUntil(t, fmt.Sprintf("%s to have replicas %v led by %d", p, replicas, leader), func() error {
+		pi, err := partitionInfo(testContext(t), cl, p)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(pi.Replicas, replicas) || pi.Leader != leader {
+			return fmt.Errorf("replicas %v, in sync %v, leader %d", pi.Replicas, pi.ISR, pi.Leader)
+		}
+		return nil
+	})
+}
+
+func partitionInfo(ctx context.Context, cl *kafadmin.Client, p kafadmin.TopicPartition) (kafadmin.PartitionInfo, error) {
+	topics, err := cl.ListTopics(ctx)
+	if err != nil {
+		return kafadmin.PartitionInfo{}, err
+	}
+	for _, ti := range topics {
+		for _, pi := range ti.Partitions {
+			if ti.Name == p.Topic && pi.Partition == p.Partition {
+				return pi, nil
+			}
+		}
+	}
+	return kafadmin.PartitionInfo{}, fmt.Errorf("metadata lacks %s", p)
+}
+
+// throttleReplication throttles the replication of topic's replicas to a
+// byte a second on every broker, as kafka-reassign-partitions.sh
+// --throttle does, so that a reassignment stays in progress until
+// unthrottled; the throttle is removed when the test ends.
+func throttleReplication(t *testing.T, rk *realkafka.Cluster, kg *kgo.Client, topic string) (unthrottle func()) {
+	t.Helper()
+	set := func(op kmsg.IncrementalAlterConfigOp, rate, replicas string) error {
+		req := kmsg.NewPtrIncrementalAlterConfigsRequest()
+		add := func(typ kmsg.ConfigResourceType, name string, kvs ...string) {
+			r := kmsg.NewIncrementalAlterConfigsRequestResource()
+			r.ResourceType, r.ResourceName = typ, name
+			for i := 0; i < len(kvs); i += 2 {
+				c := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+				c.Name, c.Op, c.Value = kvs[i], op, kmsg.StringPtr(kvs[i+1])
+				r.Configs = append(r.Configs, c)
+			}
+			req.Resources = append(req.Resources, r)
+		}
+		for _, id := range rk.BrokerIDs() {
+			add(kmsg.ConfigResourceTypeBroker, fmt.Sprint(id), "leader.replication.throttled.rate", rate, "follower.replication.throttled.rate", rate)
+		}
+		add(kmsg.ConfigResourceTypeTopic, topic, "leader.replication.throttled.replicas", replicas, "follower.replication.throttled.replicas", replicas)
+		resp, err := kg.Request(testContext(t), req)
+		if err != nil {
+			return err
+		}
+		for _, r := range resp.(*kmsg.IncrementalAlterConfigsResponse).Resources {
+			if err := kerr.ErrorForCode(r.ErrorCode); err != nil {
+				return fmt.Errorf("%s %q: %w", r.ResourceType, r.ResourceName, err)
+			}
+		}
+		return nil
+	}
+	must(t, set(kmsg.IncrementalAlterConfigOpSet, "1", "*"))
+	done := false
+	unthrottle = func() {
+		if !done {
+			done = true
+			must(t, set(kmsg.IncrementalAlterConfigOpDelete, "", ""))
+		}
+	}
+	t.Cleanup(unthrottle)
+	return unthrottle
+}
+
+// TestReassignOnKafka moves a partition to another broker while its
+// replication is throttled: the reassignment is listed in progress,
+// canceled (the partition is back where it was), started again and, once
+// unthrottled, completes, and metadata shows the new replica.
+func TestReassignOnKafka(t *testing.T) {
+	const topic = "reassign-kafka"
+	rk, cl, kg := kafkaTopic(t, topic, []int32{1})
+	ctx := testContext(t)
+	p := tp(topic, 0)
+	// 3 MiB: more than a follower's first fetch (1 MiB), which the
+	// throttle lets through.
+	records := make([]*kgo.Record, 30)
+	for i := range records {
+		records[i] = &kgo.Record{Topic: topic, Partition: 0, Value: make([]byte, 100<<10)}
+	}
+	must(t, kg.ProduceSync(ctx, records...).FirstErr())
+	unthrottle := throttleReplication(t, rk, kg, topic)
+
+	move := map[kafadmin.TopicPartition][]int32{p: {2}}
+	res, err := cl.AlterPartitionReassignments(ctx, move)
+	must(t, err)
+	if r := res[p]; r.Err != nil || !slices.Equal(r.Replicas, []int32{2}) {
+		t.Fatalf("reassign: %+v", r)
+	}
+	listed, err := cl.ListPartitionReassignments(ctx, p)
+	must(t, err)
+	r, ok := listed[p]
+	if !ok || !slices.Equal(r.Adding, []int32{2}) || !slices.Equal(r.Removing, []int32{1}) || !slices.Equal(r.Target(), []int32{2}) ||
+		!slices.Contains(r.Replicas, 1) || !slices.Contains(r.Replicas, 2) {
+		t.Fatalf("the reassignment in progress: %+v (listed %v)", r, listed)
+	}
+	every, err := cl.ListPartitionReassignments(ctx)
+	must(t, err)
+	if _, ok := every[p]; !ok {
+		t.Fatalf("listing every reassignment: %v lacks %s", every, p)
+	}
+
+	canceled, err := cl.CancelPartitionReassignments(ctx, p)
+	must(t, err)
+	if c := canceled[p]; c.Err != nil || c.Replicas != nil {
+		t.Fatalf("cancel: %+v", c)
+	}
+	waitPartition(t, cl, p, []int32{1}, 1)
+	if listed, err := cl.ListPartitionReassignments(ctx, p); err != nil || len(listed) != 0 {
+		t.Fatalf("after the cancel: %v, %v", listed, err)
+	}
+	if _, err := cl.CancelPartitionReassignments(ctx, p); !errors.Is(err, kerr.NoReassignmentInProgress) {
+		t.Fatalf("canceling again: %v, want NO_REASSIGNMENT_IN_PROGRESS", err)
+	}
+
+	_, err = cl.AlterPartitionReassignments(ctx, move)
+	must(t, err)
+	unthrottle()
+	waitPartition(t, cl, p, []int32{2}, 2)
+	waitUntil(t, "the reassignment to leave the list", func() error {
+		listed, err := cl.ListPartitionReassignments(ctx, p)
+		if err == nil && len(listed) > 0 {
+			err = fmt.Errorf("still in progress: %+v", listed[p])
+		}
+		return err
+	})
+}
+
+// TestElectLeadersOnKafka reorders a partition's replicas, which moves no
+// data and leaves the leader where it was, then elects the new preferred
+// leader; electing again needs no election, and says so.
+func TestElectLeadersOnKafka(t *testing.T) {
+	const topic = "elect-kafka"
+	_, cl, _ := kafkaTopic(t, topic, []int32{1, 2, 3})
+	ctx := testContext(t)
+	p := tp(topic, 0)
+	_, err := cl.AlterPartitionReassignments(ctx, map[kafadmin.TopicPartition][]int32{p: {2, 1, 3}})
+	must(t, err)
+	waitPartition(t, cl, p, []int32{2, 1, 3}, 1)
+
+	res, err := cl.ElectLeaders(ctx, kafadmin.PreferredElection, p)
+	must(t, err)
+	if r := res[p]; r.Err != nil || r.NotNeeded || r.String() != "elected" {
+		t.Fatalf("preferred election: %+v", r)
+	}
+	waitPartition(t, cl, p, []int32{2, 1, 3}, 2)
+
+	res, err = cl.ElectLeaders(ctx, kafadmin.PreferredElection, p)
+	must(t, err)
+	if r := res[p]; !r.NotNeeded || r.String() != "already the preferred leader" {
+		t.Fatalf("electing the preferred leader again: %+v", r)
+	}
+	res, err = cl.ElectLeaders(ctx, kafadmin.UncleanElection, p)
+	must(t, err)
+	if r := res[p]; !r.NotNeeded || r.String() != "already has a leader" {
+		t.Fatalf("an unclean election of a led partition: %+v", r)
 	}
 }

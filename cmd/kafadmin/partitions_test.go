@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -175,12 +176,7 @@ func TestElectLeadersCommand(t *testing.T) {
 func TestPartitionsBadInput(t *testing.T) {
 	kc := kafkatest.New(t)
 	refused := kc.Addr(0)
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(kc.StopBroker(0))
+	must(t, kc.StopBroker(0))
 	file := func(content string) string { return writeFile(t, "f.json", content) }
 	elect := func(args ...string) []string { return append([]string{"partitions", "elect-leaders"}, args...) }
 	reassign := func(args ...string) []string { return append([]string{"partitions", "reassign"}, args...) }
@@ -274,5 +270,81 @@ func TestProposeSpreads(t *testing.T) {
 	}
 	if _, err := propose([]string{"a"}, current, []int32{1}); err == nil || !strings.Contains(err.Error(), `topic "a" has 2 replicas a partition, more than the 1 broker of --broker-list`) {
 		t.Errorf("too few brokers: %v", err)
+	}
+}
+
+// TestReassignCommandOnKafka reorders a topic's replicas on real Kafka with
+// --execute, follows it with --verify until complete, elects the new
+// preferred leaders, and describes the replicas' log dirs.
+func TestReassignCommandOnKafka(t *testing.T) {
+	rk := kafkaCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const topic = "cli-reassign"
+	must(t, rk.CreateTopic(ctx, topic, 2))
+	env := []string{"KAFADMIN_BROKERS=" + strings.Join(rk.Addrs(), ",")}
+	plan := writeFile(t, "plan.json", `{"version":1,"partitions":[{"topic":"cli-reassign","partition":0,"replicas":[3,2,1]},{"topic":"cli-reassign","partition":1,"replicas":[2,1,3]}]}`)
+
+	out, errOut, code := runBin(t, env, "", "partitions", "reassign", "--execute", "--reassignment-json-file", plan, "--yes")
+	if code != 0 || strings.Count(out, "started") != 2 {
+		t.Fatalf("execute: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, errOut, code = runBin(t, env, "", "partitions", "reassign", "--verify", "--reassignment-json-file", plan)
+		if code == 0 && strings.Count(out, "complete") == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("verify: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	out, errOut, code = runBin(t, env, "", "partitions", "elect-leaders", "--election-type", "preferred", "--topic", topic, "-o", "json")
+	var elected struct {
+		Partitions []struct {
+			Partition int32
+			Elected   bool
+			NotNeeded bool `json:"not_needed"`
+			Error     string
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &elected) != nil || len(elected.Partitions) != 2 {
+		t.Fatalf("elect: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, p := range elected.Partitions {
+		if (!p.Elected && !p.NotNeeded) || p.Error != "" {
+			t.Fatalf("elect: %+v", elected.Partitions)
+		}
+	}
+	out, _, code = runBin(t, env, "", "partitions", "elect-leaders", "--election-type", "preferred", "--topic", topic)
+	if code != 0 || strings.Count(out, "already the preferred leader") != 2 {
+		t.Fatalf("electing again: exit %d\n%s", code, out)
+	}
+
+	out, errOut, code = runBin(t, env, "", "partitions", "log-dirs", "--topic-list", topic, "-o", "json")
+	var dirs struct {
+		Brokers []struct {
+			Broker  int32
+			LogDirs []struct {
+				LogDir     string
+				Partitions []struct{ Partition string }
+			}
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &dirs) != nil || len(dirs.Brokers) != 3 {
+		t.Fatalf("log-dirs: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, b := range dirs.Brokers {
+		var names []string
+		for _, d := range b.LogDirs {
+			for _, p := range d.Partitions {
+				names = append(names, p.Partition)
+			}
+		}
+		if strings.Join(names, " ") != "cli-reassign-0 cli-reassign-1" {
+			t.Fatalf("broker %d's replicas of %s: %v", b.Broker, topic, names)
+		}
 	}
 }

@@ -71,7 +71,7 @@ func ConfigKey(r ConfigResource) Key { return Key{Kind: KeyConfig, Resource: r} 
 // TransactionKey is the key of a transactional id.
 func TransactionKey(id string) Key { return Key{Kind: KeyTransaction, Name: id} }
 
-// ReplicaKey is the key of a partition's replica on a broker.
+// ReplicaKey is the key of a partition's replica on a broker, named like Kafka names replicas: by the broker's id.
 func ReplicaKey(r Replica) Key {
 	return Key{Kind: KeyReplica, Topic: r.Partition.Topic, Partition: r.Partition.Partition, Broker: r.Broker}
 }
@@ -98,7 +98,7 @@ func (k Key) String() string {
 	case KeyTransaction:
 		return fmt.Sprintf("transactional id %q", k.Name)
 	case KeyReplica:
-		return fmt.Sprintf("the replica of partition %d of topic %q on broker %d", k.Partition, k.Topic, k.Broker)
+		return fmt.Sprintf("replica %d of partition %d of topic %q", k.Broker, k.Partition, k.Topic)
 	}
 	return k.Name
 }

@@ -68,9 +68,11 @@ type LogDirReplica struct {
 // path, its errors and free space, and the replicas it holds with their
 // size and lag, as kafka-log-dirs.sh --describe does. With partitions,
 // only the replicas of those partitions are listed (every directory still
-// is). Each broker is asked for its own directories, brokers in parallel;
-// a broker that is down is waited for, within the call's deadline. The
-// result holds every broker.
+// is). Each broker is asked for its own directories, brokers in parallel.
+// A broker that is down but still in the cluster's metadata is waited for,
+// within the call's deadline; one the metadata does not list fails at once
+// (Kafka drops a broker from metadata once its controller fences it, as
+// after a shutdown). The result holds every broker.
 func (c *Client) DescribeLogDirs(ctx context.Context, brokers []int32, partitions ...TopicPartition) (Results[int32, BrokerLogDirs], error) {
 	const op = "describe log dirs"
 	brokers, partitions, err := checkDescribeLogDirs(brokers, partitions)

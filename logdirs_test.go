@@ -184,7 +184,7 @@ func TestAlterReplicaLogDirs(t *testing.T) {
 		t.Fatalf("bad dirs: %v after %v, %+v", err, time.Since(start), res)
 	}
 	if k := ce.Errors[0].Key; k != kafadmin.ReplicaKey(kafadmin.Replica{Broker: 0, Partition: tp("orders", 2)}) ||
-		k.String() != `the replica of partition 2 of topic "orders" on broker 0` {
+		k.String() != `replica 0 of partition 2 of topic "orders"` {
 		t.Fatalf("first failed key %v", k)
 	}
 }

@@ -20,8 +20,9 @@ func newLogDirsCmd(g *globals) *cobra.Command {
 		Use:   "log-dirs [--broker-list 1,2] [--topic-list T,U] [--replicas]",
 		Short: "Describe brokers' log directories: space, errors, replicas",
 		Long: `Describe the log directories of brokers, as kafka-log-dirs.sh --describe
-does: each broker is asked for its own, and a broker that is down is waited
-for within --timeout.
+does: each broker is asked for its own. A broker that is down is waited for
+within --timeout while the cluster's metadata lists it; one it does not list
+(Kafka drops a broker that was shut down) is an error.
 
 --broker-list names the brokers (default every broker); --topic-list lists
 only the replicas of those topics (every directory is still listed); a topic

@@ -119,13 +119,15 @@ func (c *Client) BrokerAPIVersions(ctx context.Context, brokers ...int32) (Resul
 		return nil, err
 	}
 	defer cancel()
-	ids, err := c.brokersOrEvery(ctx, brokers)
+	ids, every, err := c.brokerKeys(ctx, op, brokers)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, err
 	}
 	done, failed := do(ctx, c, driver.API[int32, APIVersions]{
-		Name:       op,
-		Route:      func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id, Every: len(brokers) == 0} },
+		Name: op,
+		Route: func(id int32) driver.Route {
+			return driver.Route{Kind: driver.ToBroker, Broker: id, Every: len(brokers) == 0}
+		},
 		MaxVersion: 3,
 		Request: func([]driver.Attempt[int32]) kmsg.Request {
 			req := kmsg.NewPtrApiVersionsRequest()
@@ -142,33 +144,11 @@ func (c *Client) BrokerAPIVersions(ctx context.Context, brokers ...int32) (Resul
 			return map[int32]driver.Answer[APIVersions]{b.ID: {Value: v, Err: kafkaerr.New(r.ErrorCode, nil)}}
 		},
 	}, ids, BrokerKey)
+	ids = leaveOutGone(every, ids, failed)
 	for id, ke := range failed {
-		if len(brokers) == 0 && errors.Is(ke, cluster.ErrBrokerGone) {
-			// Every broker is every broker still in the cluster.
-			delete(failed, id)
-			continue
-		}
 		done[id] = APIVersions{Broker: id, Err: ke}
 	}
-	return done, callError(op, len(done), failed)
-}
-
-// brokersOrEvery checks the broker ids given, or lists every broker when
-// none are.
-func (c *Client) brokersOrEvery(ctx context.Context, ids []int32) ([]int32, error) {
-	for _, id := range ids {
-		if id < 0 {
-			return nil, fmt.Errorf("broker id %d is negative: broker ids are 0 or more", id)
-		}
-	}
-	if len(ids) > 0 {
-		return slices.Compact(slices.Sorted(slices.Values(ids))), nil
-	}
-	brokers, err := c.cl.Brokers(ctx, 0)
-	if err != nil {
-		return nil, fmt.Errorf("listing the brokers: %w", err)
-	}
-	return brokerIDs(brokers), nil
+	return done, callError(op, len(ids), failed)
 }
 
 // FeatureRange is a feature's range of levels.

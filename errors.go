@@ -28,6 +28,7 @@ const (
 	KeyConfig                         // Resource
 	KeyTransaction                    // Name, a transactional id
 	KeyRequest                        // Name: a request that is one key of its own (metadata, a filter)
+	KeyReplica                        // Broker, Topic and Partition: a partition's replica on a broker
 )
 
 // Key names what one KeyError is about, typed so that code can read it back
@@ -73,6 +74,11 @@ func ConfigKey(r ConfigResource) Key { return Key{Kind: KeyConfig, Resource: r} 
 // TransactionKey is the key of a transactional id.
 func TransactionKey(id string) Key { return Key{Kind: KeyTransaction, Name: id} }
 
+// ReplicaKey is the key of a partition's replica on a broker, named like Kafka names replicas: by the broker's id.
+func ReplicaKey(r Replica) Key {
+	return Key{Kind: KeyReplica, Topic: r.Partition.Topic, Partition: r.Partition.Partition, Broker: r.Broker}
+}
+
 // RequestKey is the key of a call that is one request, e.g. "cluster metadata".
 func RequestKey(what string) Key { return Key{Kind: KeyRequest, Name: what} }
 
@@ -97,6 +103,8 @@ func (k Key) String() string {
 		return k.Resource.String()
 	case KeyTransaction:
 		return fmt.Sprintf("transactional id %q", k.Name)
+	case KeyReplica:
+		return fmt.Sprintf("replica %d of partition %d of topic %q", k.Broker, k.Partition, k.Topic)
 	}
 	return k.Name
 }

@@ -71,6 +71,9 @@ func compareAny[K comparable](a, b K) int {
 		return x.compare(any(b).(ConfigResource))
 	case Key:
 		return x.Compare(any(b).(Key))
+	case Replica:
+		y := any(b).(Replica)
+		return cmp.Or(compareTP(x.Partition, y.Partition), cmp.Compare(x.Broker, y.Broker))
 	}
 	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }

@@ -319,8 +319,6 @@ func brokerIDs(brokers []*cluster.Broker) []int32 {
 	return ids
 }
 
-func controllerRoute[K any](K) driver.Route { return driver.Route{Kind: driver.ToController} }
-
 func topicID(id [16]byte) string {
 	if id == [16]byte{} {
 		return ""

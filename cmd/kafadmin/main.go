@@ -179,7 +179,7 @@ groups failed; each failure is printed on stderr).`,
 	root.RegisterFlagCompletionFunc("sasl-mechanism", cobra.FixedCompletions([]cobra.Completion{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}, cobra.ShellCompDirectiveNoFileComp))
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 
-	root.AddCommand(newGroupsCmd(g), newConfigsCmd(g), newDemoCmd(g))
+	root.AddCommand(newGroupsCmd(g), newConfigsCmd(g), newPartitionsCmd(g), newDemoCmd(g))
 	return parentOf(root)
 }
 

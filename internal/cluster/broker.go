@@ -18,6 +18,11 @@ import (
 // cluster's metadata (or whose address changed) since it was looked up.
 var ErrBrokerGone = errors.New("broker left the cluster")
 
+// ErrBrokerUnknown is the cause of a request to a broker id the cluster's
+// metadata has never listed since the client started: most likely a wrong
+// id. It wraps ErrBrokerGone.
+var ErrBrokerUnknown = fmt.Errorf("no such broker: %w", ErrBrokerGone)
+
 // ErrClosed is returned once the cluster (the client) is closed.
 var ErrClosed = errors.New("kafadmin: client closed")
 

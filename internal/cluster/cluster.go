@@ -91,6 +91,7 @@ type Cluster struct {
 	mu         sync.Mutex
 	seeds      []*Broker
 	brokers    map[int32]*Broker
+	seen       map[int32]bool // every node id metadata has listed
 	controller int32
 	brokersAt  time.Time             // when the broker list was last fetched
 	topics     map[string]*TopicMeta // by name
@@ -110,6 +111,7 @@ func New(cfg Config) *Cluster {
 		ctx:          ctx,
 		cancel:       cancel,
 		brokers:      make(map[int32]*Broker),
+		seen:         make(map[int32]bool),
 		controller:   -1,
 		topics:       make(map[string]*TopicMeta),
 		metaFlight:   make(map[string]*flight),
@@ -273,6 +275,7 @@ func (cl *Cluster) upsertBroker(id int32, host string, port int32) *Broker {
 		nb.closed = true // Close has gathered the brokers already, or will
 	}
 	cl.brokers[id] = nb
+	cl.seen[id] = true
 	cl.mu.Unlock()
 	if old != nil {
 		old.close()
@@ -333,7 +336,17 @@ func (cl *Cluster) Broker(ctx context.Context, id int32) (*Broker, error) {
 			return cl.upsertBroker(id, mb.Host, mb.Port), nil
 		}
 	}
+	if !cl.seenBroker(id) {
+		return nil, &conn.Error{Node: id, Op: "look-up", Err: fmt.Errorf("the cluster's metadata does not list it: %w", ErrBrokerUnknown)}
+	}
 	return nil, &conn.Error{Node: id, Op: "look-up", Err: fmt.Errorf("the cluster's metadata no longer lists it: %w", ErrBrokerGone)}
+}
+
+// seenBroker reports whether metadata has ever listed node id.
+func (cl *Cluster) seenBroker(id int32) bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.seen[id]
 }
 
 func (cl *Cluster) knownBroker(id int32) *Broker {

@@ -136,7 +136,10 @@ func lookupRetriable(route Route, err error) bool {
 	case errors.Is(err, cluster.ErrClosed):
 		return false
 	case kind == ToBroker && errors.Is(err, cluster.ErrBrokerGone):
-		return !route.Every
+		// A broker shut down or fenced is left out of Kafka's metadata
+		// until it is back: a named one is waited for, unless the
+		// cluster never listed it (a wrong id).
+		return !route.Every && !errors.Is(err, cluster.ErrBrokerUnknown)
 	case errors.As(err, &pe):
 		return false
 	case errors.As(err, &te):

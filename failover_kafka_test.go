@@ -301,12 +301,12 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 }
 
 // realOperations are the matrix's operations a real row runs: every one,
-// but the named broker's where the row's target stays down through the
+// but those that need the row's target where it stays down through the
 // calls (a call to a broker that is down waits for it).
 func realOperations(sc realScenario) []operation {
 	var out []operation
 	for _, op := range operations {
-		if sc.doneWhileDown && slices.Contains(op.routesOf(), toBroker) {
+		if sc.doneWhileDown && op.needsTarget {
 			continue
 		}
 		out = append(out, op)

@@ -191,6 +191,10 @@ type operation struct {
 	changes bool
 	// needs are the cell topics the operation uses.
 	needs []string
+	// needsTarget reports an operation that cannot succeed while the
+	// attacked broker is down: a named broker's, or a preferred election
+	// whose preferred leader may be it.
+	needsTarget bool
 	// apis are the requests the operation sends to that coordinator.
 	apis []kmsg.Key
 	// run calls the operation and checks its result.
@@ -523,7 +527,81 @@ var operations = []operation{
 		},
 	},
 	{
-		name: "BrokerAPIVersions/named broker", routes: []route{toBroker}, apis: []kmsg.Key{kmsg.ApiVersions},
+		name: "DescribeConfigs", routes: []route{toAnyBroker}, apis: []kmsg.Key{kmsg.DescribeConfigs},
+		run: func(ctx context.Context, w *world) error {
+			d, err := w.cl.DescribeConfigs(ctx, kafadmin.TopicResource("orders"))
+			if err != nil {
+				return err
+			}
+			if _, ok := d[kafadmin.TopicResource("orders")].Get("retention.ms"); !ok {
+				return fmt.Errorf("orders' configs lack retention.ms: %+v", d.Sorted())
+			}
+			return nil
+		},
+	},
+	{
+		name: "IncrementalAlterConfigs", routes: []route{toAnyBroker}, apis: []kmsg.Key{kmsg.IncrementalAlterConfigs},
+		run: func(ctx context.Context, w *world) error {
+			_, err := w.cl.IncrementalAlterConfigs(ctx, map[kafadmin.ConfigResource][]kafadmin.ConfigChange{
+				kafadmin.TopicResource("orders"): {kafadmin.SetConfig("retention.ms", "3600000")},
+			})
+			return err
+		},
+		verify: func(ctx context.Context, w *world) error {
+			d, err := w.cl.DescribeConfigs(ctx, kafadmin.TopicResource("orders"))
+			if err != nil {
+				return err
+			}
+			if e, ok := d[kafadmin.TopicResource("orders")].Get("retention.ms"); !ok || e.Value == nil || *e.Value != "3600000" {
+				return fmt.Errorf("orders' retention.ms after setting it to 3600000: %+v", e)
+			}
+			return nil
+		},
+	},
+	{
+		name: "ElectLeaders", routes: []route{toController}, needsTarget: true, apis: []kmsg.Key{kmsg.ElectLeaders},
+		run: func(ctx context.Context, w *world) error {
+			_, err := w.cl.ElectLeaders(ctx, kafadmin.PreferredElection, tp("orders", 0))
+			return err
+		},
+	},
+	{
+		name: "ListPartitionReassignments", routes: []route{toController}, apis: []kmsg.Key{kmsg.ListPartitionReassignments},
+		run: func(ctx context.Context, w *world) error {
+			_, err := w.cl.ListPartitionReassignments(ctx, tp("orders", 0))
+			return err
+		},
+	},
+	{
+		name: "DescribeLogDirs/named broker", routes: []route{toBroker}, needsTarget: true, apis: []kmsg.Key{kmsg.DescribeLogDirs},
+		run: func(ctx context.Context, w *world) error {
+			d, err := w.cl.DescribeLogDirs(ctx, []int32{w.target})
+			if err != nil {
+				return err
+			}
+			if len(d[w.target].Dirs) == 0 {
+				return fmt.Errorf("broker %d described no log dirs", w.target)
+			}
+			return nil
+		},
+	},
+	{
+		name: "DescribeLogDirs/every broker", routes: []route{toEveryBroker}, everyBroker: true, apis: []kmsg.Key{kmsg.DescribeLogDirs},
+		run: func(ctx context.Context, w *world) error {
+			d, err := w.cl.DescribeLogDirs(ctx, nil)
+			if err != nil {
+				return err
+			}
+			for _, b := range d.Sorted() {
+				if len(b.Dirs) == 0 {
+					return fmt.Errorf("broker %d described no log dirs", b.Broker)
+				}
+			}
+			return nil
+		},
+	},
+	{
+		name: "BrokerAPIVersions/named broker", routes: []route{toBroker}, needsTarget: true, apis: []kmsg.Key{kmsg.ApiVersions},
 		run: func(ctx context.Context, w *world) error {
 			v, err := w.cl.BrokerAPIVersions(ctx, w.target)
 			if err != nil {

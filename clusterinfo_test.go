@@ -2,7 +2,9 @@ package kafadmin_test
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +58,44 @@ func TestDescribeClusterAndVersions(t *testing.T) {
 
 	if _, err := cl.DescribeFeatures(ctx); err != nil {
 		t.Fatalf("describe features: %v", err)
+	}
+}
+
+// TestNamedBrokerGoneIsWaitedFor checks that a named broker the cluster's
+// metadata stops listing (as Kafka does while a broker is down) is waited
+// for, backed off, and that one it never listed fails at once.
+func TestNamedBrokerGoneIsWaitedFor(t *testing.T) {
+	kc := kafkatest.New(t)
+	cl := newClient(t, kc)
+	ctx := testContext(t)
+	gone := int32(0)
+	if kc.Controller() == gone {
+		gone = 1
+	}
+	must(t, kc.RemoveBroker(gone))
+
+	kc.ResetRequestCounts()
+	wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := cl.BrokerAPIVersions(wait, gone)
+	took := time.Since(start)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no longer lists it") || took < 1900*time.Millisecond {
+		t.Fatalf("after %v: %v; want the removed broker waited for until the deadline", took, err)
+	}
+	// About five look-ups a second: no retry storm.
+	if n := kc.RequestCount(kmsg.Metadata); n > 25 {
+		t.Fatalf("%d metadata requests in %v while waiting for broker %d", n, took, gone)
+	}
+
+	start = time.Now()
+	if _, err := cl.BrokerAPIVersions(ctx, 9); err == nil || !strings.Contains(err.Error(), "does not list it") || time.Since(start) > 5*time.Second {
+		t.Fatalf("an unknown broker id: %v after %v; want a failure at once", err, time.Since(start))
+	}
+	v, err := cl.BrokerAPIVersions(ctx)
+	must(t, err)
+	want := slices.DeleteFunc(kc.NodeIDs(), func(id int32) bool { return id == gone })
+	if got := v.Keys(); !slices.Equal(got, want) {
+		t.Fatalf("every broker's versions: %v, want brokers %v", got, want)
 	}
 }

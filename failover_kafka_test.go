@@ -79,6 +79,9 @@ type realScenario struct {
 	// is still down: its groups and partitions moved, and the client must
 	// not wait for it.
 	doneWhileDown bool
+	// brokerDown reports a row that takes a broker down (stopped, killed
+	// or paused).
+	brokerDown bool
 }
 
 // mendAfter runs mend after d in a goroutine, and returns what waits for it
@@ -120,6 +123,7 @@ var realScenarios = []realScenario{
 	},
 	{
 		name:          "coordinator stopped with SIGTERM, started 5s later",
+		brokerDown:    true,
 		doneWhileDown: true,
 		inject: func(t *testing.T, rk *realkafka.Cluster, target int32) func() {
 			// A controlled shutdown hands the broker's partitions and
@@ -129,7 +133,8 @@ var realScenarios = []realScenario{
 		},
 	},
 	{
-		name: "coordinator killed with SIGKILL, restarted 2s later",
+		name:       "coordinator killed with SIGKILL, restarted 2s later",
+		brokerDown: true,
 		inject: func(t *testing.T, rk *realkafka.Cluster, target int32) func() {
 			// Its groups stay with it until its session times out; the
 			// restart is accepted only then too.
@@ -139,6 +144,7 @@ var realScenarios = []realScenario{
 	},
 	{
 		name:          "coordinator killed for good",
+		brokerDown:    true,
 		doneWhileDown: true,
 		inject: func(t *testing.T, rk *realkafka.Cluster, target int32) func() {
 			must(t, rk.KillNode(target))
@@ -146,8 +152,9 @@ var realScenarios = []realScenario{
 		},
 	},
 	{
-		name:     "coordinator paused 5s then resumed",
-		timesOut: true,
+		name:       "coordinator paused 5s then resumed",
+		brokerDown: true,
+		timesOut:   true,
 		inject: func(t *testing.T, rk *realkafka.Cluster, target int32) func() {
 			// Shorter than the broker session: nothing moves, and the
 			// calls wait for the broker to answer again.
@@ -157,6 +164,7 @@ var realScenarios = []realScenario{
 	},
 	{
 		name:          "coordinator paused until fenced",
+		brokerDown:    true,
 		timesOut:      true,
 		doneWhileDown: true,
 		inject: func(t *testing.T, rk *realkafka.Cluster, target int32) func() {
@@ -182,7 +190,8 @@ var realScenarios = []realScenario{
 		},
 	},
 	{
-		name: "rolling restart of every broker (SIGTERM)",
+		name:       "rolling restart of every broker (SIGTERM)",
+		brokerDown: true,
 		target: func(_ context.Context, rk *realkafka.Cluster) (int32, error) {
 			return rk.BrokerIDs()[0], nil
 		},
@@ -199,6 +208,7 @@ var realScenarios = []realScenario{
 	},
 	{
 		name:          "active controller, the coordinator, killed",
+		brokerDown:    true,
 		doneWhileDown: true,
 		target: func(ctx context.Context, rk *realkafka.Cluster) (int32, error) {
 			return rk.ActiveController(ctx)
@@ -212,6 +222,7 @@ var realScenarios = []realScenario{
 	},
 	{
 		name:            "partition leader killed",
+		brokerDown:      true,
 		leadersOnTarget: true,
 		doneWhileDown:   true,
 		inject: func(t *testing.T, rk *realkafka.Cluster, target int32) func() {
@@ -302,11 +313,12 @@ func runRealRow(t *testing.T, rk *realkafka.Cluster, row int, sc realScenario) {
 
 // realOperations are the matrix's operations a real row runs: every one,
 // but those that need the row's target where it stays down through the
-// calls (a call to a broker that is down waits for it).
+// calls (a call to a broker that is down waits for it), and those that
+// need every replica where a broker goes down.
 func realOperations(sc realScenario) []operation {
 	var out []operation
 	for _, op := range operations {
-		if sc.doneWhileDown && op.needsTarget {
+		if (sc.doneWhileDown && op.needsTarget) || (sc.brokerDown && op.needsReplicas) {
 			continue
 		}
 		out = append(out, op)

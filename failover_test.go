@@ -195,6 +195,11 @@ type operation struct {
 	// attacked broker is down: a named broker's, or a preferred election
 	// whose preferred leader may be it.
 	needsTarget bool
+	// needsReplicas reports an operation that fails, rightly, while a
+	// replica is down: a preferred election whose preferred leader is
+	// down answers PREFERRED_LEADER_NOT_AVAILABLE (on real Kafka, where
+	// every broker holds a replica of every partition).
+	needsReplicas bool
 	// apis are the requests the operation sends to that coordinator.
 	apis []kmsg.Key
 	// run calls the operation and checks its result.
@@ -429,7 +434,9 @@ var operations = []operation{
 			}
 			return nil
 		},
-		verify: func(ctx context.Context, w *world) error { return checkPartitionCount(ctx, w, w.g("created"), 3) },
+		verify: func(ctx context.Context, w *world) error {
+			return eventually(ctx, func() error { return checkPartitionCount(ctx, w, w.g("created"), 3) })
+		},
 	},
 	{
 		name: "CreatePartitions", routes: []route{toController}, changes: true, needs: []string{"growing"}, apis: []kmsg.Key{kmsg.CreatePartitions},
@@ -443,7 +450,9 @@ var operations = []operation{
 			}
 			return nil
 		},
-		verify: func(ctx context.Context, w *world) error { return checkPartitionCount(ctx, w, w.g("growing"), 4) },
+		verify: func(ctx context.Context, w *world) error {
+			return eventually(ctx, func() error { return checkPartitionCount(ctx, w, w.g("growing"), 4) })
+		},
 	},
 	{
 		name: "DeleteTopics", routes: []route{toController}, changes: true, needs: []string{"doomed"}, apis: []kmsg.Key{kmsg.DeleteTopics},
@@ -452,10 +461,12 @@ var operations = []operation{
 			return err
 		},
 		verify: func(ctx context.Context, w *world) error {
-			if _, err := w.cl.DescribeTopics(ctx, w.g("doomed")); !errors.Is(err, kerr.UnknownTopicOrPartition) {
-				return fmt.Errorf("describing the deleted topic: %v, want UNKNOWN_TOPIC_OR_PARTITION", err)
-			}
-			return nil
+			return eventually(ctx, func() error {
+				if _, err := w.cl.DescribeTopics(ctx, w.g("doomed")); !errors.Is(err, kerr.UnknownTopicOrPartition) {
+					return fmt.Errorf("describing the deleted topic: %v, want UNKNOWN_TOPIC_OR_PARTITION", err)
+				}
+				return nil
+			})
 		},
 	},
 	{
@@ -559,7 +570,7 @@ var operations = []operation{
 		},
 	},
 	{
-		name: "ElectLeaders", routes: []route{toController}, needsTarget: true, apis: []kmsg.Key{kmsg.ElectLeaders},
+		name: "ElectLeaders", routes: []route{toController}, needsTarget: true, needsReplicas: true, apis: []kmsg.Key{kmsg.ElectLeaders},
 		run: func(ctx context.Context, w *world) error {
 			_, err := w.cl.ElectLeaders(ctx, kafadmin.PreferredElection, tp("orders", 0))
 			return err
@@ -628,6 +639,24 @@ var operations = []operation{
 			return nil
 		},
 	},
+}
+
+// eventually polls check until it passes or 10 s have passed: brokers learn
+// a change from the controller one by one, and on real Kafka a broker just
+// resumed from a pause answers from stale metadata for a moment.
+func eventually(ctx context.Context, check func() error) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := check()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // checkPartitionCount checks a topic's partition count in fresh metadata.

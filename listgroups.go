@@ -283,7 +283,7 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string, fr
 	failed := run(roundCtx, c, driver.Call[int32]{
 		Name:  "list groups",
 		Keys:  ids,
-		Route: func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} },
+		Route: func(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id, Every: true} },
 		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[int32]) (map[int32]driver.Result, error) {
 			if batch[0].N > 1 {
 				disturbed.Store(true)

@@ -210,7 +210,7 @@ type keyState[K comparable] struct {
 	readyAt      time.Time
 	tries        int // failed attempts
 	sends        int
-	sentAt       time.Time       // when its last send began
+	attemptAt    time.Time       // when its last attempt (look-up or send) began
 	broker       int32           // broker of the last attempt
 	same         *cluster.Broker // retry here without a look-up
 	cause        error
@@ -318,6 +318,7 @@ func (r *run[K]) dispatchDue() time.Time {
 			continue
 		}
 		s.phase = busy
+		s.attemptAt = now
 		if s.same != nil {
 			direct[s.same] = append(direct[s.same], s)
 			s.same = nil
@@ -544,7 +545,7 @@ func (r *run[K]) send(b *cluster.Broker, ss []*keyState[K]) {
 	now := time.Now()
 	for i, s := range ss {
 		s.sends++
-		s.sentAt = now
+		s.attemptAt = now
 		s.broker = b.ID
 		batch[i] = Attempt[K]{Key: s.key, N: s.sends, MaybeApplied: s.maybeApplied}
 	}
@@ -727,7 +728,7 @@ func (r *run[K]) again(s *keyState[K], same *cluster.Broker, cause error) {
 	// out, a dial to a silent broker) is retried at once: the wait the
 	// backoff asks for has passed, and a broker coming back is met by an
 	// attempt already under way, not by a client backing off.
-	if !s.sentAt.IsZero() && s.sentAt.Add(wait).Before(now) {
+	if !s.attemptAt.IsZero() && s.attemptAt.Add(wait).Before(now) {
 		ready = now
 	}
 	if dl, ok := r.ctx.Deadline(); ok && ready.After(dl) {

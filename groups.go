@@ -155,6 +155,9 @@ func runGroups(ctx context.Context, c *Client, call driver.Call[string]) map[str
 	return run(ctx, c, call, GroupKey)
 }
 
+// groupRoute sends a group to its coordinator.
+func groupRoute(g string) driver.Route { return driver.Route{Kind: driver.ToGroupCoordinator, Key: g} }
+
 // groupCall is a call whose keys are group ids, routed to their coordinator.
 func groupCall(name string, groups []string, send func(context.Context, *cluster.Broker, []driver.Attempt[string]) (map[string]driver.Result, error)) driver.Call[string] {
 	return driver.Call[string]{

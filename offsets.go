@@ -220,36 +220,8 @@ func (c *Client) CommitOffsets(ctx context.Context, group string, offsets map[To
 		return nil, fmt.Errorf("commit offsets to group %q: %w; nothing was committed", group, err)
 	}
 
-	var perPartition map[TopicPartition]error
-	failed := runGroups(ctx, c, groupCall("commit offsets", []string{group}, func(ctx context.Context, b *cluster.Broker, _ []driver.Attempt[string]) (map[string]driver.Result, error) {
-		req := kmsg.NewPtrOffsetCommitRequest()
-		req.Group = group
-		req.Generation = -1
-		req.RetentionTimeMillis = -1
-		byTopic := make(map[string][]kmsg.OffsetCommitRequestTopicPartition)
-		for tp, off := range offsets {
-			p := kmsg.NewOffsetCommitRequestTopicPartition()
-			p.Partition = tp.Partition
-			p.Offset = off
-			p.LeaderEpoch = -1
-			byTopic[tp.Topic] = append(byTopic[tp.Topic], p)
-		}
-		for t, ps := range byTopic {
-			rt := kmsg.NewOffsetCommitRequestTopic()
-			rt.Topic = t
-			rt.Partitions = ps
-			req.Topics = append(req.Topics, rt)
-		}
-		resp, err := b.Request(ctx, req, offsetCommitMin, offsetCommitMax)
-		if err != nil {
-			return nil, err
-		}
-		res, parts := commitResult(group, resp.(*kmsg.OffsetCommitResponse))
-		if res.Outcome == driver.Done {
-			perPartition = parts
-		}
-		return map[string]driver.Result{group: res}, nil
-	}))
+	done, failed := do(ctx, c, commitAPI(group, offsets), []string{group}, GroupKey)
+	perPartition := done[group]
 	if ke := failed[group]; ke != nil {
 		c.explainNotEmpty(ctx, failed)
 		perPartition = make(map[TopicPartition]error, len(offsets))
@@ -279,11 +251,50 @@ func checkCommit(group string, offsets map[TopicPartition]int64) error {
 	return nil
 }
 
-// commitResult reads an OffsetCommit answer. Only the codes that concern
-// the group decide its outcome: its coordinator moved or is loading (retry
-// the whole commit, which is idempotent), or it has members (fail). Every
-// other code is that partition's own.
-func commitResult(group string, resp *kmsg.OffsetCommitResponse) (driver.Result, map[TopicPartition]error) {
+// commitAPI is OffsetCommit of one group's offsets, as an administrator
+// commits them: no generation, no member.
+func commitAPI(group string, offsets map[TopicPartition]int64) driver.API[string, map[TopicPartition]error] {
+	return driver.API[string, map[TopicPartition]error]{
+		Name:       "commit offsets",
+		Route:      groupRoute,
+		MinVersion: offsetCommitMin,
+		MaxVersion: offsetCommitMax,
+		Request: func([]driver.Attempt[string]) kmsg.Request {
+			req := kmsg.NewPtrOffsetCommitRequest()
+			req.Group = group
+			req.Generation = -1
+			req.RetentionTimeMillis = -1
+			byTopic := make(map[string][]kmsg.OffsetCommitRequestTopicPartition)
+			for tp, off := range offsets {
+				p := kmsg.NewOffsetCommitRequestTopicPartition()
+				p.Partition = tp.Partition
+				p.Offset = off
+				p.LeaderEpoch = -1
+				byTopic[tp.Topic] = append(byTopic[tp.Topic], p)
+			}
+			for t, ps := range byTopic {
+				rt := kmsg.NewOffsetCommitRequestTopic()
+				rt.Topic = t
+				rt.Partitions = ps
+				req.Topics = append(req.Topics, rt)
+			}
+			return req
+		},
+		Response: func(_ *cluster.Broker, _ []driver.Attempt[string], resp kmsg.Response) map[string]driver.Answer[map[TopicPartition]error] {
+			parts, groupErr := commitResult(group, resp.(*kmsg.OffsetCommitResponse))
+			return map[string]driver.Answer[map[TopicPartition]error]{group: {Value: parts, Err: groupErr}}
+		},
+		Exceptions: []driver.Exception{
+			{Code: kerr.RebalanceInProgress, Outcome: driver.Retry, Why: "an administrator's commit waits out a rebalance"},
+		},
+	}
+}
+
+// commitResult reads an OffsetCommit answer: the codes that concern the
+// group (its coordinator moved or is loading, a rebalance, members that
+// refuse an administrator's commit) are the group's error, which the
+// failover rules read; every other code is that partition's own.
+func commitResult(group string, resp *kmsg.OffsetCommitResponse) (map[TopicPartition]error, error) {
 	parts := make(map[TopicPartition]error)
 	var groupErr error
 	for _, t := range resp.Topics {
@@ -294,10 +305,9 @@ func commitResult(group string, resp *kmsg.OffsetCommitResponse) (driver.Result,
 				parts[TopicPartition{t.Topic, p.Partition}] = nil
 			case errors.Is(err, kerr.UnknownMemberID), errors.Is(err, kerr.IllegalGeneration), errors.Is(err, kerr.FencedInstanceID), errors.Is(err, kerr.StaleMemberEpoch):
 				groupErr = cmpErr(groupErr, &GroupNotEmptyError{Group: group, Err: err})
-			case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable):
-				return driver.Result{Outcome: driver.Relookup, Err: err}, nil
-			case errors.Is(err, kerr.CoordinatorLoadInProgress), errors.Is(err, kerr.RebalanceInProgress), errors.Is(err, kerr.RequestTimedOut):
-				return driver.Result{Outcome: driver.Retry, Err: err}, nil
+			case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable),
+				errors.Is(err, kerr.CoordinatorLoadInProgress), errors.Is(err, kerr.RebalanceInProgress), errors.Is(err, kerr.RequestTimedOut):
+				groupErr = cmpErr(groupErr, err)
 			case errors.Is(err, kerr.UnknownTopicOrPartition):
 				parts[TopicPartition{t.Topic, p.Partition}] = kafkaerr.With(kerr.UnknownTopicOrPartition, "the topic or partition no longer exists")
 			default:
@@ -305,10 +315,7 @@ func commitResult(group string, resp *kmsg.OffsetCommitResponse) (driver.Result,
 			}
 		}
 	}
-	if groupErr != nil {
-		return driver.Result{Outcome: driver.Fail, Err: groupErr}, nil
-	}
-	return driver.Result{Outcome: driver.Done}, parts
+	return parts, groupErr
 }
 
 // partitionErrors completes a per-partition result: every partition asked

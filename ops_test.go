@@ -935,3 +935,22 @@ func TestStalledBrokerIsLeftForTheKeysNewBroker(t *testing.T) {
 		t.Fatalf("%d FindCoordinator requests while one call waited %v", n, time.Since(begin))
 	}
 }
+
+// TestCommitWaitsOutARebalance checks CommitOffsets' exception to the
+// rules: REBALANCE_IN_PROGRESS, which fails other calls, is retried.
+func TestCommitWaitsOutARebalance(t *testing.T) {
+	kc := seeded(t)
+	cl := newClient(t, kc)
+	ctx := testContext(t)
+	h := kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}, Group: "g", Err: kerr.RebalanceInProgress, Count: 3})
+	res, err := cl.CommitOffsets(ctx, "g", map[kafadmin.TopicPartition]int64{tp("orders", 0): 8})
+	must(t, err)
+	if h.Hits() != 3 || res[tp("orders", 0)] != nil {
+		t.Fatalf("%d REBALANCE_IN_PROGRESS answers, result %v", h.Hits(), res)
+	}
+	o, err := cl.FetchOffsets(ctx, "g")
+	must(t, err)
+	if got := o["g"].Offsets[tp("orders", 0)].Offset; got != 8 {
+		t.Fatalf("orders/0 committed at %d after committing 8", got)
+	}
+}

@@ -746,7 +746,7 @@ var (
 
 var scenarios = []scenario{
 	{
-		name:   "RST on the coordinator's connections",
+		name:   "RST on the target's connections",
 		routes: everyRoute,
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			n, err := w.kc.ResetConnections(target)
@@ -758,7 +758,7 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:   "FIN on the coordinator's connections",
+		name:   "FIN on the target's connections",
 		routes: everyRoute,
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			n, err := w.kc.CloseConnections(target)
@@ -770,7 +770,7 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:   "coordinator port refused 3s then back",
+		name:   "target's port refused 3s then back",
 		routes: brokerRows,
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			must(t, w.kc.StopBroker(target))
@@ -792,7 +792,7 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:   "coordinator broker removed for good",
+		name:   "target broker removed for good",
 		routes: []route{toCoordinator, toEveryBroker},
 		inject: func(t *testing.T, w *world, _ operation, target int32) (func(), *kfake.FaultHandle) {
 			must(t, w.kc.RemoveBroker(target))
@@ -954,9 +954,13 @@ func callBounds(took time.Duration) (requests, dials int) {
 	return maxRequestsPerCall + int(maxRequestsPerExtraSec*extra), maxDialsPerCall + int(maxDialsPerExtraSec*extra)
 }
 
-// TestFailoverMatrix runs every operation under every fault and requires
-// the right result and a nil error within the call's deadline, proof that
-// the fault happened, and no retry storm. On the embedded cluster each cell
+// TestFailoverMatrix runs every operation under every fault of its routes
+// and requires the right result and a nil error within the call's
+// deadline, proof that the fault happened, and no retry storm. A row's
+// target is the broker an operation's requests go to: its group's
+// coordinator, its partition's leader, the controller, the broker it names,
+// or (for any-broker and every-broker operations) a broker other than the
+// controller. On the embedded cluster each cell
 // has a fresh cluster and a warmed-up client, as a long-lived monitor's
 // would be; on real Apache Kafka a row's fault hits the cells of every
 // operation at once, each with its own groups and warmed-up client, on one

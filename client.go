@@ -40,6 +40,8 @@ type Client struct {
 
 	// coordinators are the group coordinators ListGroups found active.
 	coordinators activeCoordinators
+	// kinds are the groups' kinds ListGroups reported.
+	kinds groupKinds
 
 	closeOnce sync.Once
 }

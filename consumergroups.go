@@ -43,15 +43,18 @@ type describedConsumerGroup struct {
 
 // describeOn describes a batch of groups on their coordinator b. A broker
 // that supports ConsumerGroupDescribe is sent it and DescribeGroups for the
-// whole batch at once, in one round trip: ConsumerGroupDescribe's answer
-// decides for each group, and DescribeGroups' answer stands for the groups
-// it does not know (classic groups, and groups that exist in neither form).
-// Sending both together costs the broker a cheap error per group in the
-// request it does not need, and saves the caller a round trip. A broker
-// without ConsumerGroupDescribe is sent DescribeGroups alone. The
-// descriptions are kept only when both requests were answered, so that a
-// batch sent again is described afresh.
-func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string], into describedGroups) (map[string]driver.Result, error) {
+// groups of unknown kind at once, in one round trip:
+// ConsumerGroupDescribe's answer decides for each group, and
+// DescribeGroups' answer stands for the groups it does not know (classic
+// groups, and groups that exist in neither form). Sending both together
+// costs the broker a cheap error per group in the request it does not
+// need, and saves the caller a round trip. The groups whose kind ListGroups
+// reported (kinds) are sent only the request of their kind; one that
+// answers that it is not of that kind (it changed kind, or is gone) is
+// forgotten and retried with both. A broker without ConsumerGroupDescribe
+// is sent DescribeGroups alone. The descriptions are kept only when every
+// request was answered, so that a batch sent again is described afresh.
+func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string], into describedGroups, kinds *groupKinds) (map[string]driver.Result, error) {
 	groups := make([]string, 0, len(batch))
 	for _, a := range batch {
 		groups = append(groups, a.Key)
@@ -73,39 +76,108 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 		return nil, err
 	}
 
+	var classicOnly, consumerOnly, unknown []string
+	for _, g := range groups {
+		switch kinds.of(g) {
+		case groupTypeClassic:
+			classicOnly = append(classicOnly, g)
+		case groupTypeConsumer:
+			consumerOnly = append(consumerOnly, g)
+		default:
+			unknown = append(unknown, g)
+		}
+	}
+	var (
+		wg        sync.WaitGroup
+		parts     [3]describedPart
+		out       = make(map[string]driver.Result, len(batch))
+		errs      [3]error
+		sendParts = [3][]string{unknown, classicOnly, consumerOnly}
+	)
+	for i, gs := range sendParts {
+		if len(gs) == 0 {
+			continue
+		}
+		wg.Go(func() {
+			parts[i] = describedPart{out: make(map[string]driver.Result, len(gs))}
+			switch i {
+			case 0:
+				errs[i] = describeBoth(ctx, b, gs, &parts[i])
+			case 1:
+				parts[i].classic, errs[i] = describeClassicGroups(ctx, b, gs, parts[i].out)
+			case 2:
+				var notConsumer []string
+				parts[i].consumer, notConsumer, errs[i] = describeConsumerGroups(ctx, b, gs, parts[i].out)
+				for _, g := range notConsumer {
+					parts[i].out[g] = driver.Result{Outcome: driver.Fail, Err: groupNotFound(g)}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := cmpErr(errs[0], cmpErr(errs[1], errs[2])); err != nil {
+		return nil, err
+	}
+	for i, p := range parts {
+		for g, res := range p.out {
+			if i > 0 && res.Outcome == driver.Fail && errors.Is(res.Err, kerr.GroupIDNotFound) {
+				// Not of the kind ListGroups reported: ask both.
+				kinds.forget(g)
+				res = driver.Result{Outcome: driver.Retry, Err: res.Err}
+			}
+			out[g] = res
+		}
+		for g, d := range p.classic {
+			into.classic.set(g, d)
+		}
+		for g, d := range p.consumer {
+			into.consumer.set(g, d)
+		}
+	}
+	return out, nil
+}
+
+// describedPart is what one part of a batch's description found.
+type describedPart struct {
+	out      map[string]driver.Result
+	classic  map[string]GroupDescription
+	consumer map[string]describedConsumerGroup
+}
+
+// describeBoth sends ConsumerGroupDescribe and DescribeGroups for groups at
+// once; ConsumerGroupDescribe's answer decides, DescribeGroups' stands for
+// the groups it does not know.
+func describeBoth(ctx context.Context, b *cluster.Broker, groups []string, p *describedPart) error {
 	var (
 		wg                      sync.WaitGroup
-		consumer                map[string]describedConsumerGroup
 		notConsumer             []string
 		consumerErr, classicErr error
-		consumerOut             = make(map[string]driver.Result, len(batch))
-		classicOut              = make(map[string]driver.Result, len(batch))
+		classicOut              = make(map[string]driver.Result, len(groups))
 		classic                 map[string]GroupDescription
+		ue                      *conn.UnsupportedVersionError
 	)
-	wg.Go(func() { consumer, notConsumer, consumerErr = describeConsumerGroups(ctx, b, groups, consumerOut) })
+	wg.Go(func() { p.consumer, notConsumer, consumerErr = describeConsumerGroups(ctx, b, groups, p.out) })
 	wg.Go(func() { classic, classicErr = describeClassicGroups(ctx, b, groups, classicOut) })
 	wg.Wait()
 	if errors.As(consumerErr, &ue) && classicErr == nil {
 		// The broker no longer has ConsumerGroupDescribe (it was
 		// downgraded since its versions were read): DescribeGroups'
 		// answer stands for every group.
-		consumer, notConsumer, consumerErr = nil, groups, nil
+		p.consumer, notConsumer, consumerErr = nil, groups, nil
 	}
 	if err := cmpErr(consumerErr, classicErr); err != nil {
-		return nil, err
+		return err
 	}
+	p.classic = make(map[string]GroupDescription, len(notConsumer))
 	for _, g := range notConsumer {
 		if res, ok := classicOut[g]; ok {
-			consumerOut[g] = res
+			p.out[g] = res
 			if d, ok := classic[g]; ok {
-				into.classic.set(g, d)
+				p.classic[g] = d
 			}
 		}
 	}
-	for g, d := range consumer {
-		into.consumer.set(g, d)
-	}
-	return consumerOut, nil
+	return nil
 }
 
 // describeConsumerGroups sends ConsumerGroupDescribe for groups to b. It

@@ -206,7 +206,7 @@ func (c *Client) describeGroups(ctx context.Context, groups []string) (Results[s
 		consumer: newResults[string, describedConsumerGroup](0), // most groups are classic, still
 	}
 	failed := runGroups(ctx, c, groupCall("describe groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
-		return describeOn(ctx, b, batch, into)
+		return describeOn(ctx, b, batch, into, &c.kinds)
 	}))
 	out := into.classic.m
 	if len(into.consumer.m) > 0 {

@@ -69,6 +69,7 @@ func (c *Client) ListGroups(ctx context.Context, filter GroupFilter) ([]ListedGr
 			// The first round read the coordinators' partitions
 			// alongside; the next checks the ones new to this client.
 		default:
+			c.kinds.learn(r.listed)
 			return r.listed, nil
 		}
 	}

@@ -131,20 +131,31 @@ func (c *Client) completeCreated(ctx context.Context, done map[string]CreatedTop
 			onRetry = append(onRetry, name)
 		}
 	}
-	if len(onRetry) == 0 {
-		return
+	for name, n := range c.partitionCounts(ctx, onRetry) {
+		ct := done[name]
+		ct.Partitions = n
+		done[name] = ct
 	}
-	_, metas, err := c.cl.MetadataNow(ctx, onRetry)
+}
+
+// partitionCounts reads the partition counts of topics from fresh
+// metadata; topics it cannot read (or all, when the request fails) are
+// left out.
+func (c *Client) partitionCounts(ctx context.Context, topics []string) map[string]int32 {
+	counts := make(map[string]int32, len(topics))
+	if len(topics) == 0 {
+		return counts
+	}
+	_, metas, err := c.cl.MetadataNow(ctx, topics)
 	if err != nil {
-		return
+		return counts
 	}
-	for _, name := range onRetry {
-		if tm := metas[name]; tm != nil && tm.Err == nil {
-			ct := done[name]
-			ct.Partitions = int32(len(tm.Partitions))
-			done[name] = ct
+	for _, t := range topics {
+		if tm := metas[t]; tm != nil && tm.Err == nil {
+			counts[t] = int32(len(tm.Partitions))
 		}
 	}
+	return counts
 }
 
 func createTopicsRequestTopic(t NewTopic) kmsg.CreateTopicsRequestTopic {
@@ -534,16 +545,9 @@ func (c *Client) doneOnRetry(ctx context.Context, byTopic map[string]NewPartitio
 			check = append(check, t)
 		}
 	}
-	if len(check) == 0 {
-		return
-	}
-	_, metas, err := c.cl.MetadataNow(ctx, check)
-	if err != nil {
-		return
-	}
-	for _, t := range check {
-		if tm := metas[t]; tm != nil && tm.Err == nil && int32(len(tm.Partitions)) == byTopic[t].Count {
-			done[t] = CreatedPartitions{Topic: t, Count: byTopic[t].Count, OnRetry: true}
+	for t, n := range c.partitionCounts(ctx, check) {
+		if n == byTopic[t].Count {
+			done[t] = CreatedPartitions{Topic: t, Count: n, OnRetry: true}
 			delete(failed, t)
 		}
 	}

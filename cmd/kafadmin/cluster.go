@@ -448,12 +448,12 @@ func statusOf(q kafadmin.Quorum) quorumStatus {
 	return s
 }
 
-func replicaIDs(rs []kafadmin.QuorumReplica) string {
+func replicaIDs(rs []kafadmin.QuorumReplica) any {
 	ids := make([]int32, len(rs))
 	for i, r := range rs {
 		ids[i] = r.ID
 	}
-	return orDashList(ids)
+	return idsCell(ids)
 }
 
 type jsonQuorumReplica struct {

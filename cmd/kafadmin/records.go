@@ -137,10 +137,10 @@ func readRecordOffsets(path string, flags []string) (map[kafadmin.TopicPartition
 		}
 		for i, p := range rf.Partitions {
 			tp, err := filePartition{p.Topic, p.Partition}.check(i)
-			if err == nil {
-				err = kafadmin.CheckTopicName(tp.Topic)
+			if err != nil {
+				return nil, nil, usagef("%s %s: %v", flag, path, err)
 			}
-			switch {
+			switch err := kafadmin.CheckTopicName(tp.Topic); {
 			case err != nil:
 				return nil, nil, usagef("%s %s: partitions[%d]: %v", flag, path, i, err)
 			case p.Offset == nil:

@@ -403,7 +403,7 @@ func printDescribedTopics(g *globals, topics []describedTopic, f *describeFlags)
 	r := g.rows(header...)
 	for _, t := range topics {
 		for _, p := range t.partitions {
-			cells := []any{t.Name, p.Partition, num(int64(p.Leader)), orDashList(p.Replicas), orDashList(p.ISR), orDashList(p.OfflineReplicas)}
+			cells := []any{t.Name, p.Partition, num(int64(p.Leader)), idsCell(p.Replicas), idsCell(p.ISR), idsCell(p.OfflineReplicas)}
 			if f.needsMinISR() {
 				cells = append(cells, t.minISR)
 			}
@@ -411,6 +411,15 @@ func printDescribedTopics(g *globals, topics []describedTopic, f *describeFlags)
 		}
 	}
 	r.flush()
+}
+
+// idsCell is a cell of broker ids, 1,2,3; none is "-" in a table, empty
+// in CSV.
+func idsCell(ids []int32) any {
+	if len(ids) == 0 {
+		return nil
+	}
+	return replicaList(ids)
 }
 
 // configList writes configs as kafka-topics.sh does: name=value,...

@@ -390,8 +390,8 @@ long ago that voter last caught up with it.
 With --replication, one row per replica of the metadata log
 (kafka-metadata-quorum.sh --replication): NODE DIRECTORY-ID LOG-END-OFFSET
 LAG LAST-FETCH LAST-CAUGHT-UP STATUS, STATUS being Leader, Follower (the
-other voters) or Observer (the brokers). Times are ago in tables, RFC 3339
-in CSV and JSON.
+other voters) or Observer (the brokers). Times are how long ago in tables,
+RFC 3339 in CSV and JSON.
 
 --output json prints the status, the voters and the observers, whichever
 is asked.`,

@@ -14,9 +14,9 @@ func newSandboxCmd(g *globals) *cobra.Command {
 		Use:   "sandbox",
 		Short: "Run an embedded Kafka cluster with topics and groups, to try the commands on",
 		Long: `sandbox starts the embedded 3-broker cluster the demo uses, on loopback
-ports, with topics holding records and consumer groups with committed
-offsets behind them (lag to see), a topic with configs of its own and a
-consumer group with a live member, and runs until Ctrl-C (or SIGTERM). Its
+ports, with topics holding records and consumer groups whose committed
+offsets lag behind them, a topic with configs of its own and a consumer
+group with a live member, and runs until Ctrl-C (or SIGTERM). Its
 data lives in memory and is gone when it stops.
 
 It prints on stdout the line that points kafadmin at it,

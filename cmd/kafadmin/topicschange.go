@@ -46,7 +46,7 @@ func newTopicsCreateCmd(g *globals) *cobra.Command {
                              --config retention.ms=86400000
 
 A replication factor above the number of brokers, or an assignment naming a
-broker the cluster lacks, is refused before anything is sent.
+broker the cluster lacks, is refused before the controller is asked.
 
 --if-not-exists reports a topic that exists as "already exists" instead of
 failing. --validate-only has the controller check everything and create
@@ -409,8 +409,8 @@ func newTopicsAddPartitionsCmd(g *globals) *cobra.Command {
 		Short: "Add partitions to topics",
 		Long: `Grow topics, named as arguments or with --topic, to --partitions N in all, as
 kafka-topics.sh --alter --partitions does. Kafka cannot remove partitions: a
-count that is not above a topic's count today is refused before anything is
-sent.
+count that is not above a topic's count today is refused before the
+controller is asked.
 
 Records with a key go to the partition the key hashes to among all the
 partitions: once the count changes, a key's new records go to another

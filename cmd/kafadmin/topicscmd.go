@@ -159,13 +159,14 @@ func (f *describeFlags) needsMinISR() bool { return f.underMinISR || f.atMinISR 
 func newTopicsDescribeCmd(g *globals) *cobra.Command {
 	var f describeFlags
 	cmd := &cobra.Command{
-		Use:   "describe [TOPIC...] [--under-replicated-partitions] [--under-min-isr-partitions] [--at-min-isr-partitions] [--unavailable-partitions] [--topics-with-overrides]",
+		Use:   "describe [TOPIC...] [--under-replicated-partitions|--under-min-isr-partitions|...|--topics-with-overrides]",
 		Short: "Describe topics' partitions: leaders, replicas, in-sync replicas",
 		Long: `Describe the partitions of the topics named (as arguments or with --topic),
 or of every topic: one row per partition, TOPIC PARTITION LEADER REPLICAS
 ISR OFFLINE, replica lists written 1,2,3, LEADER "-" for a partition without
 one. --output json adds each topic's id, partition count and replication
-factor, and each partition's leader epoch.
+factor (and its min.insync.replicas or configs when read), and each
+partition's leader epoch.
 
 As kafka-topics.sh --describe does, these keep only some partitions (given
 together, the partitions any of them names):

@@ -359,20 +359,6 @@ func printUpdatedFeatures(g *globals, updates []kafadmin.FeatureUpdate, before k
 	r.flush()
 }
 
-// completeFeatures completes --feature with the features the cluster
-// supports, as NAME= for the level to follow.
-func (g *globals) completeFeatures(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	names := g.completionNames(cmd, func(ctx context.Context, cl *kafadmin.Client) ([]string, error) {
-		f, err := cl.DescribeFeatures(ctx)
-		out := make([]string, 0, len(f.Supported))
-		for _, name := range slices.Sorted(maps.Keys(f.Supported)) {
-			out = append(out, name+"=")
-		}
-		return out, err
-	})
-	return filterCompletions(names, nil, prefix), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
-}
-
 func newClusterQuorumCmd(g *globals) *cobra.Command {
 	var replication bool
 	cmd := &cobra.Command{
@@ -616,26 +602,4 @@ func printAPIVersions(g *globals, versions kafadmin.Results[int32, kafadmin.APIV
 		}
 	}
 	r.flush()
-}
-
-// completeBrokers completes a comma-separated list of broker ids with the
-// brokers of the cluster, after the ids already typed.
-func (g *globals) completeBrokers(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	typed, last := "", prefix
-	if i := strings.LastIndex(prefix, ","); i >= 0 {
-		typed, last = prefix[:i+1], prefix[i+1:]
-	}
-	names := g.completionNames(cmd, func(ctx context.Context, cl *kafadmin.Client) ([]string, error) {
-		brokers, err := cl.ListBrokers(ctx)
-		out := make([]string, 0, len(brokers))
-		for _, b := range brokers {
-			out = append(out, strconv.Itoa(int(b.ID)))
-		}
-		return out, err
-	})
-	var out []cobra.Completion
-	for _, id := range filterCompletions(names, strings.Split(typed, ","), last) {
-		out = append(out, typed+id)
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }

@@ -30,6 +30,8 @@ func newTopicsCreateCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create TOPIC... [--partitions N] [--replication-factor N | --replica-assignment 0:1,1:2] [--config K=V]...",
 		Short: "Create topics",
+		// New names are not completed: they are not in the cluster yet.
+		ValidArgsFunction: cobra.NoFileCompletions,
 		Long: `Create topics, named as arguments or with --topic, as kafka-topics.sh
 --create does; the controller creates them, each with:
 

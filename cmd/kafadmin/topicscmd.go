@@ -44,13 +44,6 @@ func topicArgs(args, flagged []string) ([]string, error) {
 	return out, nil
 }
 
-// completeTopicArgs completes topic names as arguments, leaving out those
-// already given.
-func (g *globals) completeTopicArgs(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	names, _ := g.completeTopics(cmd, nil, prefix)
-	return filterCompletions(names, args, prefix), cobra.ShellCompDirectiveNoFileComp
-}
-
 func newTopicsListCmd(g *globals) *cobra.Command {
 	var excludeInternal, quiet bool
 	cmd := &cobra.Command{
@@ -355,6 +348,7 @@ type jsonDescribedTopic struct {
 	MinISR            *int64            `json:"min_isr,omitempty"`
 	Configs           map[string]string `json:"configs,omitempty"`
 	Partitions        []jsonPartition   `json:"partitions"`
+	Error             string            `json:"error,omitempty"`
 }
 
 type jsonPartition struct {
@@ -376,6 +370,7 @@ func printDescribedTopics(g *globals, topics []describedTopic, f *describeFlags)
 			jt := jsonDescribedTopic{
 				Topic: t.Name, ID: t.ID, Internal: t.Internal, PartitionCount: len(t.Partitions),
 				ReplicationFactor: known(int64(replicationFactor(t.TopicInfo))), Configs: t.overrides, Partitions: []jsonPartition{},
+				Error: errString(t.Err),
 			}
 			if t.minISR >= 0 {
 				jt.MinISR = known(int64(t.minISR))

@@ -360,18 +360,18 @@ func printUpdatedFeatures(g *globals, updates []kafadmin.FeatureUpdate, before k
 }
 
 func newClusterQuorumCmd(g *globals) *cobra.Command {
-	var replication bool
+	var status, replication bool
 	cmd := &cobra.Command{
-		Use:   "quorum [--replication]",
+		Use:   "quorum [--status | --replication]",
 		Short: "Describe the KRaft controller quorum: leader, voters, observers, lag",
 		Long: `Describe the KRaft controller quorum, as kafka-metadata-quorum.sh describe
 does (Kafka 3.3 and later, in KRaft mode).
 
-Without --replication, its status (kafka-metadata-quorum.sh --status), one
-row: LEADER EPOCH HIGH-WATERMARK MAX-FOLLOWER-LAG MAX-FOLLOWER-LAG-TIME
-VOTERS OBSERVERS. LEADER is the active controller; MAX-FOLLOWER-LAG is the
-most metadata records a voter is behind it, and MAX-FOLLOWER-LAG-TIME how
-long ago that voter last caught up with it.
+With --status, the default, the quorum's status (kafka-metadata-quorum.sh
+--status), one row: LEADER EPOCH HIGH-WATERMARK MAX-FOLLOWER-LAG
+MAX-FOLLOWER-LAG-TIME VOTERS OBSERVERS. LEADER is the active controller;
+MAX-FOLLOWER-LAG is the most metadata records a voter is behind it, and
+MAX-FOLLOWER-LAG-TIME how long ago that voter last caught up with it.
 
 With --replication, one row per replica of the metadata log
 (kafka-metadata-quorum.sh --replication): NODE DIRECTORY-ID LOG-END-OFFSET
@@ -383,6 +383,9 @@ RFC 3339 in CSV and JSON.
 is asked.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if status && replication {
+				return usagef("give --status or --replication, not both")
+			}
 			return g.withClient(cmd, func(ctx context.Context, cl *kafadmin.Client) error {
 				q, err := cl.DescribeQuorum(ctx)
 				var ue *kafadmin.UnsupportedVersionError
@@ -397,6 +400,7 @@ is asked.`,
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&status, "status", false, "the quorum's status, one row (the default)")
 	cmd.Flags().BoolVar(&replication, "replication", false, "one row per replica of the metadata log, with its lag")
 	return cmd
 }

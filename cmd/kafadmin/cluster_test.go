@@ -201,6 +201,7 @@ func TestClusterCmdBadInput(t *testing.T) {
 		{down("--feature", "a=0", "--unsafe"), "stdin is not a terminal, so pass --yes (no feature was changed)"},
 		{[]string{"cluster", "api-versions", "--broker", "1,x"}, `--broker "1,x": "x" is not a broker id`},
 		{[]string{"cluster", "quorum", "--replication", "x"}, `"kafadmin cluster quorum" takes no arguments`},
+		{[]string{"cluster", "quorum", "--replication", "--status"}, "give --status or --replication, not both"},
 		{[]string{"sandbox", "x"}, `"kafadmin sandbox" takes no arguments`},
 	} {
 		start := time.Now()

@@ -63,15 +63,21 @@
 // changed during the round, since a group moving between brokers may then
 // have been missed; in a cluster that keeps changing through five rounds it
 // returns what it found with an error saying so. Operations that are
-// not idempotent (DeleteGroups, RemoveMembers) may be retried after a
-// connection failure; their results say when a retry found the work already
-// done (GoneOnRetry).
+// not idempotent (DeleteGroups, RemoveMembers, CreateTopics, DeleteTopics,
+// CreatePartitions) may be retried after a connection failure; their results
+// say when a retry found the work already done (GoneOnRetry, OnRetry).
 //
 // # Observing
 //
 // WithLogger logs connections, retries and coordinator moves to a
 // log/slog logger; WithHooks calls hooks on the same events and on every
 // request, for metrics.
+//
+// # Command line
+//
+// Command kafadmin (cmd/kafadmin) does the same from the shell, for groups,
+// topics, configs, partitions and the cluster; kafadmin sandbox starts an
+// embedded cluster with data to try it on.
 //
 // # Testing
 //

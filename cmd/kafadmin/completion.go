@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,49 @@ func (g *globals) completeTopics(cmd *cobra.Command, _ []string, prefix string) 
 			if !t.Internal {
 				out = append(out, t.Name)
 			}
+		}
+		return out, err
+	})
+	return filterCompletions(names, nil, prefix), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// completeTopicArgs completes topic names as arguments, leaving out those
+// already given.
+func (g *globals) completeTopicArgs(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	names, _ := g.completeTopics(cmd, nil, prefix)
+	return filterCompletions(names, args, prefix), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeBrokers completes a comma-separated list of broker ids with the
+// brokers of the cluster, after the ids already typed.
+func (g *globals) completeBrokers(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	typed, last := "", prefix
+	if i := strings.LastIndex(prefix, ","); i >= 0 {
+		typed, last = prefix[:i+1], prefix[i+1:]
+	}
+	names := g.completionNames(cmd, func(ctx context.Context, cl *kafadmin.Client) ([]string, error) {
+		brokers, err := cl.ListBrokers(ctx)
+		out := make([]string, 0, len(brokers))
+		for _, b := range brokers {
+			out = append(out, strconv.Itoa(int(b.ID)))
+		}
+		return out, err
+	})
+	var out []cobra.Completion
+	for _, id := range filterCompletions(names, strings.Split(typed, ","), last) {
+		out = append(out, typed+id)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// completeFeatures completes --feature with the features the cluster
+// supports, as NAME= for the level to follow.
+func (g *globals) completeFeatures(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	names := g.completionNames(cmd, func(ctx context.Context, cl *kafadmin.Client) ([]string, error) {
+		f, err := cl.DescribeFeatures(ctx)
+		out := make([]string, 0, len(f.Supported))
+		for _, name := range slices.Sorted(maps.Keys(f.Supported)) {
+			out = append(out, name+"=")
 		}
 		return out, err
 	})

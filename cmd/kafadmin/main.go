@@ -1,10 +1,12 @@
-// Command kafadmin administers Apache Kafka consumer groups from the shell:
-// it lists, describes and deletes groups, shows their offsets and lag (once,
-// or as a watch that survives broker restarts), resets their offsets, and
-// runs a demo of its failover on an embedded cluster.
+// Command kafadmin administers Apache Kafka from the shell: consumer groups
+// (list, describe and delete them, show their offsets and lag, once or as a
+// watch that survives broker restarts, reset their offsets), topics,
+// configs, partitions and the cluster itself. It runs a demo of its
+// failover on an embedded cluster, and a sandbox cluster to try it on.
 //
-// Exit codes: 0 success, 1 error, 2 usage error, 3 partial failure (some
-// groups failed; each failure is printed on stderr).
+// Exit codes: 0 success, 1 error, 2 usage error, 3 partial failure (some of
+// the groups, topics, partitions or brokers failed; each failure is printed
+// on stderr).
 package main
 
 import (
@@ -144,14 +146,16 @@ func newRootCmd(std stdio) *cobra.Command {
 	g := &globals{std: std, stdout: std.out, stderr: std.err}
 	root := &cobra.Command{
 		Use:   "kafadmin",
-		Short: "Administer Kafka consumer groups, through broker restarts",
+		Short: "Administer Kafka groups, topics and clusters, through broker restarts",
 		Long: `kafadmin lists, describes and deletes Kafka consumer groups, shows their
-committed offsets and lag, resets their offsets, and keeps working while
-brokers restart and group coordinators move: a fault costs latency, not an
-error.
+committed offsets and lag and resets them; it manages topics, configs,
+partitions and the cluster's brokers and features; and it keeps working
+while brokers restart and group coordinators move: a fault costs latency,
+not an error. kafadmin sandbox runs a cluster to try it on.
 
-Exit codes: 0 success, 1 error, 2 usage error, 3 partial failure (some
-groups failed; each failure is printed on stderr).`,
+Exit codes: 0 success, 1 error, 2 usage error, 3 partial failure (some of
+the groups, topics, partitions or brokers failed; each failure is printed on
+stderr).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -179,7 +183,7 @@ groups failed; each failure is printed on stderr).`,
 	root.RegisterFlagCompletionFunc("sasl-mechanism", cobra.FixedCompletions([]cobra.Completion{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}, cobra.ShellCompDirectiveNoFileComp))
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 
-	root.AddCommand(newGroupsCmd(g), newConfigsCmd(g), newPartitionsCmd(g), newDemoCmd(g))
+	root.AddCommand(newGroupsCmd(g), newTopicsCmd(g), newConfigsCmd(g), newPartitionsCmd(g), newClusterCmd(g), newDemoCmd(g), newSandboxCmd(g))
 	return parentOf(root)
 }
 

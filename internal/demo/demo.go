@@ -3,7 +3,9 @@
 // coordinators move, brokers restart (and, on real Kafka, are killed and
 // paused) and answer error codes, and it counts how many calls failed (none
 // should). It runs on the embedded cluster by default, or on a real Apache
-// Kafka cluster of JVMs started from Maven's jars.
+// Kafka cluster of JVMs started from Maven's jars. Its embedded cluster and
+// data also make the sandbox (StartSandbox), which kafadmin sandbox runs to
+// try the commands on without a Kafka.
 package demo
 
 import (

@@ -33,14 +33,7 @@ func writeFile(t *testing.T, name, content string) string {
 func TestPartitionsGoldenOutput(t *testing.T) {
 	kc := goldenCluster(t)
 	env := []string{"KAFADMIN_BROKERS=" + kc.BootstrapServers()}
-	// kfake picks leaders at random: place them, for a fixed assignment.
-	for topic, n := range map[string]int32{"orders": 3, "payments": 2} {
-		for p := range n {
-			if err := kc.Kfake().MoveTopicPartition(topic, p, (p+int32(len(topic)))%3); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	placeLeaders(t, kc)
 	// Log dirs' sizes vary by a byte with the records' timestamps: they
 	// are described on a cluster without records.
 	quiet := kafkatest.New(t, kafkatest.SeedTopic("orders", 3), kafkatest.SeedTopic("payments", 2))
@@ -81,8 +74,22 @@ func TestPartitionsGoldenOutput(t *testing.T) {
 	}
 }
 
+// placeLeaders gives the golden cluster's partitions fixed leaders: kfake
+// picks them at random, and lists a partition's replicas from its leader on.
+func placeLeaders(t *testing.T, kc *kafkatest.Cluster) {
+	t.Helper()
+	for topic, n := range map[string]int32{"orders": 3, "payments": 2} {
+		for p := range n {
+			if err := kc.Kfake().MoveTopicPartition(topic, p, (p+int32(len(topic)))%3); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 func TestReassignExecuteAndCancel(t *testing.T) {
 	kc := goldenCluster(t)
+	placeLeaders(t, kc) // so that no partition already has the plan's replicas
 	env := []string{"KAFADMIN_BROKERS=" + kc.BootstrapServers()}
 	t.Setenv("KAFADMIN_BROKERS", kc.BootstrapServers())
 	plan := writeFile(t, "plan.json", `{"version":1,"partitions":[{"topic":"orders","partition":1,"replicas":[2,0,1],"log_dirs":["any","any","any"]},{"topic":"payments","partition":0,"replicas":[0,1]}]}`)

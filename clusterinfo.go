@@ -19,13 +19,14 @@ import (
 // one runs a call that is one request to one route (a filter-shaped or
 // cluster-wide request): read turns the answer into the call's value or
 // the error the failover rules classify.
-func one[V any](ctx context.Context, c *Client, op string, kind driver.RouteKind, lo, hi int16, build func() kmsg.Request, read func(*cluster.Broker, kmsg.Response) (V, error)) (V, error) {
+func one[V any](ctx context.Context, c *Client, op string, kind driver.RouteKind, lo, hi int16, exceptions []driver.Exception, build func() kmsg.Request, read func(*cluster.Broker, kmsg.Response) (V, error)) (V, error) {
 	values, failed := do(ctx, c, driver.API[int, V]{
 		Name:       op,
 		Route:      func(int) driver.Route { return driver.Route{Kind: kind} },
 		MinVersion: lo,
 		MaxVersion: hi,
 		Request:    func([]driver.Attempt[int]) kmsg.Request { return build() },
+		Exceptions: exceptions,
 		Response: func(b *cluster.Broker, _ []driver.Attempt[int], resp kmsg.Response) map[int]driver.Answer[V] {
 			v, err := read(b, resp)
 			return map[int]driver.Answer[V]{0: {Value: v, Err: err}}
@@ -55,7 +56,7 @@ func (c *Client) DescribeCluster(ctx context.Context) (ClusterDescription, error
 		return ClusterDescription{}, err
 	}
 	defer cancel()
-	desc, err := one(ctx, c, "describe cluster", driver.ToAnyBroker, 0, 2, func() kmsg.Request {
+	desc, err := one(ctx, c, "describe cluster", driver.ToAnyBroker, 0, 2, nil, func() kmsg.Request {
 		req := kmsg.NewPtrDescribeClusterRequest()
 		req.IncludeFencedBrokers = true
 		return req
@@ -174,7 +175,7 @@ func (c *Client) DescribeFeatures(ctx context.Context) (Features, error) {
 		return Features{}, err
 	}
 	defer cancel()
-	return one(ctx, c, "describe features", driver.ToAnyBroker, 3, 4, func() kmsg.Request {
+	return one(ctx, c, "describe features", driver.ToAnyBroker, 3, 4, nil, func() kmsg.Request {
 		req := kmsg.NewPtrApiVersionsRequest()
 		req.ClientSoftwareName, req.ClientSoftwareVersion = "kafadmin", Version
 		return req
@@ -252,6 +253,7 @@ func (c *Client) UpdateFeatures(ctx context.Context, validateOnly bool, updates 
 	done, failed := do(ctx, c, driver.API[string, FeatureUpdated]{
 		Name:       op,
 		Route:      controllerRoute[string],
+		MinVersion: updateFeaturesMinVersion(validateOnly, updates),
 		MaxVersion: 1,
 		ServerWait: timeout,
 		Request: func(batch []driver.Attempt[string]) kmsg.Request {
@@ -286,6 +288,16 @@ func (c *Client) UpdateFeatures(ctx context.Context, validateOnly bool, updates 
 	return done, callError(op, len(names), failed)
 }
 
+// updateFeaturesMinVersion is v1 (Kafka 3.3) when the call needs what v0
+// lacks, a validation or an unsafe downgrade, so that an older broker
+// refuses the call rather than applying it as something else.
+func updateFeaturesMinVersion(validateOnly bool, updates []FeatureUpdate) int16 {
+	if validateOnly || slices.ContainsFunc(updates, func(u FeatureUpdate) bool { return u.Type == UnsafeDowngrade }) {
+		return 1
+	}
+	return 0
+}
+
 // Quorum is the KRaft controller quorum as DescribeQuorum reports it.
 type Quorum struct {
 	Leader        int32 // the active controller
@@ -317,7 +329,7 @@ func (c *Client) DescribeQuorum(ctx context.Context) (Quorum, error) {
 		return Quorum{}, err
 	}
 	defer cancel()
-	return one(ctx, c, "describe quorum", driver.ToAnyBroker, 0, 2, func() kmsg.Request {
+	return one(ctx, c, "describe quorum", driver.ToAnyBroker, 0, 2, nil, func() kmsg.Request {
 		req := kmsg.NewPtrDescribeQuorumRequest()
 		rt := kmsg.NewDescribeQuorumRequestTopic()
 		rt.Topic = "__cluster_metadata"
@@ -378,7 +390,9 @@ func (c *Client) UnregisterBroker(ctx context.Context, id int32) error {
 		return err
 	}
 	defer cancel()
-	_, err = one(ctx, c, fmt.Sprintf("unregister broker %d", id), driver.ToAnyBroker, 0, 0, func() kmsg.Request {
+	_, err = one(ctx, c, fmt.Sprintf("unregister broker %d", id), driver.ToAnyBroker, 0, 0, []driver.Exception{
+		{Code: kerr.BrokerIDNotRegistered, OnlyMaybeApplied: true, Outcome: driver.Done, Why: "unregistered by the call's own attempt whose answer was lost"},
+	}, func() kmsg.Request {
 		req := kmsg.NewPtrUnregisterBrokerRequest()
 		req.BrokerID = id
 		return req
@@ -418,7 +432,7 @@ func (c *Client) RemoveRaftVoter(ctx context.Context, v RaftVoter) error {
 	if err != nil {
 		return fmt.Errorf("remove raft voter %d: reading the cluster id: %w", v.ID, err)
 	}
-	_, err = one(ctx, c, fmt.Sprintf("remove raft voter %d", v.ID), driver.ToAnyBroker, 0, 0, func() kmsg.Request {
+	_, err = one(ctx, c, fmt.Sprintf("remove raft voter %d", v.ID), driver.ToAnyBroker, 0, 0, nil, func() kmsg.Request {
 		req := kmsg.NewPtrRemoveRaftVoterRequest()
 		req.ClusterID = kmsg.StringPtr(desc.ClusterID)
 		req.VoterID, req.VoterDirectoryID = v.ID, dir

@@ -505,10 +505,15 @@ func refusedConfigs(names []string, msg *string) string {
 }
 
 // explainBrokerGone says what to do when a broker's resource names a node
-// id the cluster does not have.
+// id the cluster does not list: a wrong id, or a broker down.
 func explainBrokerGone(r ConfigResource, ke *KeyError) *KeyError {
-	if id, ok := r.brokerID(); ok && errors.Is(ke.Err, cluster.ErrBrokerGone) {
-		ke.Err = fmt.Errorf("the cluster has no broker %d: check the node id (ListBrokers lists the brokers)", id)
+	id, ok := r.brokerID()
+	switch {
+	case !ok:
+	case errors.Is(ke.Err, cluster.ErrBrokerUnknown):
+		ke.Err = fmt.Errorf("the cluster has no broker %d: check the node id (ListBrokers lists the brokers): %w", id, ke.Err)
+	case errors.Is(ke.Err, cluster.ErrBrokerGone):
+		ke.Err = fmt.Errorf("broker %d is down or has left the cluster: %w", id, ke.Err)
 	}
 	return ke
 }

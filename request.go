@@ -40,7 +40,7 @@ import (
 // a part could not be answered; a split request's response then holds the
 // parts that were.
 func (c *Client) Request(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
-	if req == nil {
+	if req == nil || reflect.ValueOf(req).IsNil() {
 		return nil, errors.New("request: nil request: pass a kmsg request, e.g. kmsg.NewPtrMetadataRequest()")
 	}
 	ctx, cancel, err := c.begin(ctx)
@@ -73,10 +73,15 @@ func (c *Client) Request(ctx context.Context, req kmsg.Request) (kmsg.Response, 
 }
 
 // maxVersion is the highest version req can be sent at: kmsg's, except
-// for an OffsetFetch naming its one group in Group, which v8 moved.
+// where a later version moved a field the caller filled: an OffsetFetch
+// naming its one group in Group (moved by v8), and OffsetCommit and
+// OffsetFetch naming topics (v10 names them by id only).
 func maxVersion(req kmsg.Request) int16 {
-	if _, ok := req.(*kmsg.OffsetFetchRequest); ok {
+	switch req.(type) {
+	case *kmsg.OffsetFetchRequest:
 		return offsetFetchBatch - 1
+	case *kmsg.OffsetCommitRequest:
+		return min(req.MaxVersion(), offsetCommitMax)
 	}
 	return req.MaxVersion()
 }
@@ -85,13 +90,17 @@ func maxVersion(req kmsg.Request) int16 {
 func requestRoute(req kmsg.Request) (driver.Route, Key, error) {
 	switch req.(type) {
 	case kmsg.GroupCoordinatorRequest:
-		g, ok := stringField(req, "Group")
+		g, ok := stringField(req, "Group", "GroupID")
 		if !ok || g == "" {
-			return driver.Route{}, Key{}, errors.New("the request names no group: set its Group")
+			return driver.Route{}, Key{}, errors.New("the request names no group: set its Group (or GroupID)")
 		}
 		return driver.Route{Kind: driver.ToGroupCoordinator, Key: g}, GroupKey(g), nil
 	case kmsg.TxnCoordinatorRequest:
 		id, ok := stringField(req, "TransactionalID")
+		if _, isInit := req.(*kmsg.InitProducerIDRequest); isInit && (!ok || id == "") {
+			// An idempotent producer's id: any broker gives one.
+			return driver.Route{Kind: driver.ToAnyBroker}, RequestKey("a broker's answer"), nil
+		}
 		if !ok || id == "" {
 			return driver.Route{}, Key{}, errors.New("the request names no transactional id: set its TransactionalID")
 		}
@@ -162,12 +171,17 @@ func walkCodes(v reflect.Value, fn func(int16)) {
 }
 
 // stringField reads a string field of a request.
-func stringField(req kmsg.Request, name string) (string, bool) {
-	f := reflect.ValueOf(req).Elem().FieldByName(name)
-	if !f.IsValid() || f.Kind() != reflect.String {
-		return "", false
+func stringField(req kmsg.Request, names ...string) (string, bool) {
+	for _, name := range names {
+		f := reflect.ValueOf(req).Elem().FieldByName(name)
+		if f.IsValid() && f.Kind() == reflect.Pointer && !f.IsNil() {
+			f = f.Elem()
+		}
+		if f.IsValid() && f.Kind() == reflect.String {
+			return f.String(), true
+		}
 	}
-	return f.String(), true
+	return "", false
 }
 
 // split says how a request of many keys is split and merged. Requests
@@ -197,6 +211,15 @@ var splits = map[kmsg.Key]split{
 	kmsg.DeleteRecords:         {byPartition: true, kind: driver.ToLeader},
 	kmsg.OffsetForLeaderEpoch:  {byPartition: true, kind: driver.ToLeader},
 	kmsg.DescribeProducers:     {byPartition: true, kind: driver.ToLeader},
+}
+
+// maxVersion is the highest version a split request is sent at: an
+// OffsetFetch of many groups names topics by name up to v9.
+func (sp split) maxVersion(req kmsg.Request) int16 {
+	if _, ok := req.(*kmsg.OffsetFetchRequest); ok {
+		return min(req.MaxVersion(), offsetFetchMax)
+	}
+	return req.MaxVersion()
 }
 
 // applies reports whether req carries its keys where the split reads
@@ -239,7 +262,7 @@ func (c *Client) splitRequest(ctx context.Context, name string, req kmsg.Request
 		Name:       name,
 		Route:      func(k splitKey) driver.Route { return driver.Route{Kind: sp.kind, Key: k.id, Partition: k.partition} },
 		MinVersion: sp.minVersion,
-		MaxVersion: req.MaxVersion(),
+		MaxVersion: sp.maxVersion(req),
 		ServerWait: serverWait(req),
 		Request: func(batch []driver.Attempt[splitKey]) kmsg.Request {
 			return sp.subRequest(req, batch, elems)

@@ -64,7 +64,7 @@ func TestSlowRequestNeverStarvesFastOnes(t *testing.T) {
 	if _, err := kc.MoveCoordinator(group, controller); err != nil {
 		t.Fatal(err)
 	}
-	held, stop := holdCreateTopics(t, kc, hold)
+	held, stop := kc.HoldNext(kmsg.CreateTopics, hold)
 
 	died := &disconnects{}
 	c, err := NewClient(ctx, WithBrokers(kc.Addrs()...), WithRequestTimeout(2*time.Second), WithHooks(died))
@@ -115,31 +115,6 @@ func TestSlowRequestNeverStarvesFastOnes(t *testing.T) {
 	if evs := died.of(controller); len(evs) > 0 {
 		t.Fatalf("connections to the controller died: %+v", evs)
 	}
-}
-
-// holdCreateTopics makes the broker hold the next CreateTopics request for
-// d before handling it, and returns a channel closed once it holds it, and
-// a function that ends the hold at once (also run when the test ends).
-func holdCreateTopics(t *testing.T, kc *kafkatest.Cluster, d time.Duration) (<-chan struct{}, func()) {
-	kf := kc.Kfake()
-	held, done := make(chan struct{}), make(chan struct{})
-	var heldOnce, doneOnce sync.Once
-	stop := func() { doneOnce.Do(func() { close(done) }) }
-	t.Cleanup(stop)
-	kf.ControlKey(int16(kmsg.CreateTopics), func(kmsg.Request) (kmsg.Response, error, bool) {
-		kf.DropControl()
-		heldOnce.Do(func() { close(held) })
-		kf.SleepControl(func() {
-			timer := time.NewTimer(d)
-			defer timer.Stop()
-			select {
-			case <-timer.C:
-			case <-done:
-			}
-		})
-		return nil, nil, false // then handled as usual
-	})
-	return held, stop
 }
 
 // createTopic sends CreateTopics of one single-partition topic, which the

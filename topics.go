@@ -111,15 +111,25 @@ func (c *Client) createTopics(ctx context.Context, op string, validate bool, top
 			}
 			return out
 		},
-		Exceptions: []driver.Exception{
-			{Code: kerr.TopicAlreadyExists, OnlyMaybeApplied: true, Outcome: driver.Done, Why: "created by the call's own attempt whose answer was lost"},
-		},
+		Exceptions: createExceptions(validate),
 	}, names, TopicKey)
 	c.completeCreated(ctx, done)
 	for name, ke := range failed {
 		done[name] = CreatedTopic{Name: name, Partitions: -1, ReplicationFactor: -1, Err: ke}
 	}
 	return done, callError(op, len(names), failed)
+}
+
+// createExceptions are CreateTopics' exceptions to the rules: a topic
+// that exists after an attempt that may have created it was created by
+// this call. A validation creates nothing, so it has none.
+func createExceptions(validate bool) []driver.Exception {
+	if validate {
+		return nil
+	}
+	return []driver.Exception{
+		{Code: kerr.TopicAlreadyExists, OnlyMaybeApplied: true, Outcome: driver.Done, Why: "created by the call's own attempt whose answer was lost"},
+	}
 }
 
 // completeCreated fills in, from metadata, the topics created by a lost
@@ -299,7 +309,7 @@ func checkAssignment(topic string, first int, assignment [][]int32) error {
 // checkReplicationFactors refuses a replication factor above the number
 // of brokers, and an assignment naming a broker the cluster lacks.
 func (c *Client) checkReplicationFactors(ctx context.Context, topics []NewTopic) error {
-	brokers, err := c.cl.Brokers(ctx, 0)
+	brokers, _, err := c.cl.BrokersNow(ctx)
 	if err != nil {
 		return fmt.Errorf("listing the brokers: %w", err)
 	}
@@ -368,17 +378,20 @@ func (c *Client) DeleteTopics(ctx context.Context, topics ...string) (Results[st
 
 // DeleteTopicsByID deletes topics by their id (hex, as TopicInfo.ID gives
 // it; Kafka 2.8 and later), so that a topic deleted and created again under
-// the same name is not deleted by mistake. Results are by id.
+// the same name is not deleted by mistake. Results are by id, in lower case.
 func (c *Client) DeleteTopicsByID(ctx context.Context, ids ...string) (Results[string, DeletedTopic], error) {
 	if len(ids) == 0 {
 		return nil, errors.New("delete topics: no topic ids given: name at least one topic id")
 	}
-	for _, id := range ids {
-		if _, err := hexDecode16(id); err != nil {
+	norm := make([]string, len(ids))
+	for i, id := range ids {
+		b, err := hexDecode16(id)
+		if err != nil {
 			return nil, fmt.Errorf("delete topics: topic id %q is not 32 hex digits: give the id as ListTopics or DescribeTopics reports it", id)
 		}
+		norm[i] = topicID(b) // answers name ids in lower case
 	}
-	return c.deleteTopics(ctx, "delete topics by id", ids, true)
+	return c.deleteTopics(ctx, "delete topics by id", norm, true)
 }
 
 func (c *Client) deleteTopics(ctx context.Context, op string, keys []string, byID bool) (Results[string, DeletedTopic], error) {

@@ -46,6 +46,8 @@ type Cluster struct {
 	seeder  *kgo.Client
 
 	consumers consumerMembers // JoinConsumerMember's members
+
+	holds holds // HoldNext's holds, released at Close
 }
 
 // Start starts a cluster on free loopback ports. Close it when done; New does
@@ -133,6 +135,7 @@ func (c *Cluster) Close() {
 	c.life.Unlock()
 
 	c.consumers.stopAll()
+	c.holds.releaseAll()
 
 	c.mu.Lock()
 	seeder := c.seeder

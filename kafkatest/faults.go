@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // ResetConnections aborts every live client connection of a broker with a
@@ -226,4 +228,53 @@ func cmpErr(first, next error) error {
 		return first
 	}
 	return next
+}
+
+// HoldNext makes the broker that receives the next request of key hold it
+// for d before handling it, as a broker holds a CreateTopics until the
+// topic is created or its timeout passes, or as a slow broker does. It
+// returns a channel closed once the request is held, and a function that
+// ends the hold at once (Close ends it too). Other requests, on other
+// connections, are served meanwhile.
+func (c *Cluster) HoldNext(key kmsg.Key, d time.Duration) (held <-chan struct{}, release func()) {
+	h, done := make(chan struct{}), make(chan struct{})
+	var heldOnce, doneOnce sync.Once
+	release = func() { doneOnce.Do(func() { close(done) }) }
+	c.holds.add(release)
+	c.kf.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.kf.DropControl()
+		heldOnce.Do(func() { close(h) })
+		c.kf.SleepControl(func() {
+			timer := time.NewTimer(d)
+			defer timer.Stop()
+			select {
+			case <-timer.C:
+			case <-done:
+			}
+		})
+		return nil, nil, false // then handled as usual
+	})
+	return h, release
+}
+
+// holds are the releases of HoldNext's holds.
+type holds struct {
+	mu       sync.Mutex
+	releases []func()
+}
+
+func (h *holds) add(release func()) {
+	h.mu.Lock()
+	h.releases = append(h.releases, release)
+	h.mu.Unlock()
+}
+
+func (h *holds) releaseAll() {
+	h.mu.Lock()
+	rs := h.releases
+	h.releases = nil
+	h.mu.Unlock()
+	for _, r := range rs {
+		r()
+	}
 }

@@ -255,8 +255,9 @@ func (c *Conn) CloseIfIdle(idle time.Duration) bool {
 
 // Stalled reports whether the oldest request in flight is still unanswered
 // more than d after the broker should have answered it: d after it was
-// written, plus its own server-side wait (ServerWait), during which the
-// broker legitimately holds it. Only the oldest request is judged: Kafka
+// written or reached the head of the queue, whichever came last, plus its
+// own server-side wait (ServerWait), during which the broker legitimately
+// holds it. Only the oldest request is judged: Kafka
 // answers a connection's requests in order, so one behind it cannot be late
 // on its own account while the oldest is not.
 func (c *Conn) Stalled(d time.Duration) bool {
@@ -467,7 +468,15 @@ func (c *Conn) readLoop() {
 		c.pending[0] = nil
 		c.pending = c.pending[1:]
 		if len(c.pending) > 0 {
-			c.nc.SetReadDeadline(c.pending[0].deadline)
+			// Kafka takes a connection's requests one at a time: the
+			// next one's time starts now, not when it was written
+			// (a request the broker holds would otherwise use up the
+			// time of those queued behind it).
+			next := c.pending[0]
+			if d := time.Now().Add(next.timeout); d.After(next.deadline) {
+				next.deadline = d
+			}
+			c.nc.SetReadDeadline(next.deadline)
 		} else {
 			c.nc.SetReadDeadline(time.Time{})
 		}

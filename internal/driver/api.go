@@ -2,10 +2,12 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafadmin/kafadmin/internal/cluster"
@@ -71,6 +73,9 @@ func Do[K comparable, V any](ctx context.Context, cl *cluster.Cluster, backoff B
 				ans.Err = fmt.Errorf("%s left %s out of its answer", b, api.Describe(a.Key))
 			}
 			res := Classify(api.Route(a.Key).Kind, ans.Err, a.MaybeApplied, api.Exceptions)
+			// A broker that times a held change out goes on applying
+			// it: the retry must read its answer in that light.
+			res.MaybeApplied = api.ServerWait > 0 && errors.Is(ans.Err, kerr.RequestTimedOut)
 			if res.Outcome == Done {
 				values[a.Key] = ans.Value
 			}

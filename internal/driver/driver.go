@@ -88,6 +88,9 @@ func (o Outcome) String() string {
 type Result struct {
 	Outcome Outcome
 	Err     error
+	// MaybeApplied reports an answer that leaves the change possibly
+	// made (REQUEST_TIMED_OUT from a broker that goes on applying it).
+	MaybeApplied bool
 }
 
 // Attempt is one key as a Send sees it.
@@ -671,6 +674,9 @@ func (r *run[K]) sendFailed(s *keyState[K], b *cluster.Broker, err error) {
 	}
 	switch {
 	case isContext(err) && r.ctx.Err() != nil:
+		// The call ended while the request was out: it may have been
+		// written and applied.
+		s.maybeApplied = true
 		s.phase = waiting
 		if s.cause == nil {
 			s.cause = err
@@ -684,6 +690,9 @@ func (r *run[K]) sendFailed(s *keyState[K], b *cluster.Broker, err error) {
 
 // apply records a key's outcome from broker b.
 func (r *run[K]) apply(s *keyState[K], b *cluster.Broker, res Result) {
+	if res.MaybeApplied {
+		s.maybeApplied = true
+	}
 	switch res.Outcome {
 	case Done:
 		s.phase = finished

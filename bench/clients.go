@@ -44,10 +44,19 @@ func newKafadmin(ctx context.Context, addrs []string, timeout time.Duration, dia
 	return kafadmin.NewClient(ctx, opts...)
 }
 
-// newKadm connects a kadm client over a kgo client with kgo's defaults, plus
+// newKadm connects a kadm client over a kgo client made by newKgo.
+func newKadm(addrs []string, timeout time.Duration, dial dialFunc) (*kadm.Client, error) {
+	cl, err := newKgo(addrs, timeout, dial)
+	if err != nil {
+		return nil, err
+	}
+	return kadm.NewClient(cl), nil
+}
+
+// newKgo connects the kgo client of a kadm client with kgo's defaults, plus
 // timeout as the request timeout overhead and dial timeout when it is not
 // zero.
-func newKadm(addrs []string, timeout time.Duration, dial dialFunc) (*kadm.Client, error) {
+func newKgo(addrs []string, timeout time.Duration, dial dialFunc) (*kgo.Client, error) {
 	opts := []kgo.Opt{kgo.SeedBrokers(addrs...), kgo.ClientID("bench-kadm")}
 	if timeout > 0 {
 		opts = append(opts, kgo.RequestTimeoutOverhead(timeout), kgo.DialTimeout(timeout))
@@ -59,7 +68,7 @@ func newKadm(addrs []string, timeout time.Duration, dial dialFunc) (*kadm.Client
 	if err != nil {
 		return nil, fmt.Errorf("kgo: new client: %w", err)
 	}
-	return kadm.NewClient(cl), nil
+	return cl, nil
 }
 
 // saramaDialer adapts a dial function to Sarama's Net.Proxy.Dialer.

@@ -1,7 +1,9 @@
 // Command bench compares kafadmin with franz-go's kadm and Sarama's
 // ClusterAdmin on an embedded 3-broker cluster: failover (the faults of
 // kafadmin's failover matrix, injected while each client calls in loops),
-// the lag of 10 to 1,000 groups, and listing and describing 1,000 groups.
+// the lag of 10 to 1,000 groups, listing and describing 1,000 groups,
+// describing 100 and 1,000 topics and their configs, and creating 100
+// topics.
 // With -kafka it runs the failover table on a real Apache Kafka cluster
 // instead, with Kafka's Java AdminClient as a fifth client.
 //
@@ -237,30 +239,27 @@ func runSarama144(ctx context.Context, exe string, s settings) ([]harness.Cell, 
 	return out.Cells, nil
 }
 
-// runThroughput measures the lag of 10, 100 and 1,000 groups, and listing
-// and describing 1,000 groups, each size on its own cluster process, which
-// it stops once measured.
+// runThroughput measures the workloads of throughputPlan, each cluster in
+// its own process, which it stops once its workloads are measured.
 func runThroughput(ctx context.Context, s settings, clusters *clusterPool) []measurement {
 	var results []measurement
-	for _, n := range lagSizes {
+	for _, st := range throughputPlan() {
 		started := time.Now()
-		remote, err := clusters.get(n)
+		remote, err := clusters.get(st.cluster)
 		if err != nil {
 			logf("throughput: %v", err)
-			for _, c := range throughputClients {
-				results = append(results, measurement{Workload: workloadLag, Groups: n, Client: c.name, Err: err.Error()})
-				if n == listDescribeSize {
-					results = append(results, measurement{Workload: workloadListDescribe, Groups: n, Client: c.name, Err: err.Error()})
+			for _, w := range st.workloads {
+				for _, c := range throughputClients {
+					results = append(results, measurement{Workload: w.name, Size: w.size, Client: c.name, Err: err.Error()})
 				}
 			}
 			continue
 		}
-		logf("throughput: a cluster with %d groups started in %v", n, time.Since(started).Round(time.Millisecond))
-		results = append(results, measureWorkload(ctx, remote, lagWorkload(n), s.runs, logf)...)
-		if n == listDescribeSize {
-			results = append(results, measureWorkload(ctx, remote, listDescribeWorkload(n), s.runs, logf)...)
+		logf("throughput: a cluster with %v started (seeded) in %v", st.cluster, time.Since(started).Round(time.Millisecond))
+		for _, w := range st.workloads {
+			results = append(results, measureWorkload(ctx, remote, w, s.runs, logf)...)
 		}
-		if err := clusters.stop(n); err != nil {
+		if err := clusters.stop(st.cluster); err != nil {
 			logf("throughput: %v", err)
 		}
 	}
@@ -283,6 +282,18 @@ func writeTables(w io.Writer, rep *report) {
 		fmt.Fprintln(w, "## ListGroups + DescribeGroups")
 		fmt.Fprintln(w)
 		rep.throughputTable(w, workloadListDescribe)
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "## DescribeTopics")
+		fmt.Fprintln(w)
+		rep.throughputTable(w, workloadDescribeTopics)
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "## DescribeConfigs of topics")
+		fmt.Fprintln(w)
+		rep.throughputTable(w, workloadDescribeConfigs)
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "## CreateTopics")
+		fmt.Fprintln(w)
+		rep.throughputTable(w, workloadCreateTopics)
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, "## kafadmin's targets")

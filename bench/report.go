@@ -32,9 +32,9 @@ func (r *report) cell(scenario, client string) (harness.Cell, bool) {
 	return harness.Cell{}, false
 }
 
-func (r *report) measurement(workload string, groups int, client string) (measurement, bool) {
+func (r *report) measurement(workload string, size int, client string) (measurement, bool) {
 	for _, m := range r.throughput {
-		if m.Workload == workload && m.Groups == groups && m.Client == client {
+		if m.Workload == workload && m.Size == size && m.Client == client {
 			return m, true
 		}
 	}
@@ -125,19 +125,19 @@ func oneLine(s string) string {
 
 // throughputTable writes the measurements of one workload in Markdown.
 func (r *report) throughputTable(w io.Writer, workload string) {
-	fmt.Fprintln(w, "| groups | client | wall (median) | ×kadm | requests | round trips | allocs | ×kadm | bytes | ×kadm |")
+	fmt.Fprintf(w, "| %s | client | wall (median) | ×kadm | requests | round trips | allocs | ×kadm | bytes | ×kadm |\n", workloadUnit[workload])
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, m := range r.throughput {
 		if m.Workload != workload {
 			continue
 		}
 		if m.Err != "" {
-			fmt.Fprintf(w, "| %s | %s | error: %s | | | | | | | |\n", formatCount(uint64(m.Groups)), m.Client, strings.ReplaceAll(m.Err, "|", "/"))
+			fmt.Fprintf(w, "| %s | %s | error: %s | | | | | | | |\n", formatCount(uint64(m.Size)), m.Client, strings.ReplaceAll(m.Err, "|", "/"))
 			continue
 		}
-		kadmM, _ := r.measurement(workload, m.Groups, nameKadm)
+		kadmM, _ := r.measurement(workload, m.Size, nameKadm)
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |\n",
-			formatCount(uint64(m.Groups)), m.Client, formatMs(m.WallMs), ratio(m.WallMs, kadmM.WallMs),
+			formatCount(uint64(m.Size)), m.Client, formatMs(m.WallMs), ratio(m.WallMs, kadmM.WallMs),
 			formatRequests(m.Requests), m.RoundTrips,
 			formatCount(m.Allocs), ratio(float64(m.Allocs), float64(kadmM.Allocs)),
 			formatBytes(m.Bytes), ratio(float64(m.Bytes), float64(kadmM.Bytes)))
@@ -215,28 +215,7 @@ func (r *report) targets(w io.Writer) {
 		fmt.Fprintf(w, "- 0 failed and 0 wrong calls in every scenario: %s\n", metOrList(failedCells))
 		fmt.Fprintf(w, "- recovery within the outage + %v of the fault: %s\n", harness.RecoveryAllowance, metOrList(slowCells))
 	}
-	var rts []string
-	grows := false
-	first := -1
-	for _, n := range lagSizes {
-		m, ok := r.measurement(workloadLag, n, nameKafadmin)
-		if !ok || m.Err != "" {
-			continue
-		}
-		rts = append(rts, fmt.Sprintf("%d at %s groups", m.RoundTrips, formatCount(uint64(n))))
-		if first < 0 {
-			first = m.RoundTrips
-		} else if m.RoundTrips > first {
-			grows = true
-		}
-	}
-	if len(rts) > 0 {
-		verdict := "met"
-		if grows {
-			verdict = "missed"
-		}
-		fmt.Fprintf(w, "- lag round trips that do not grow with the groups: %s (%s)\n", verdict, strings.Join(rts, ", "))
-	}
+	r.constantRoundTrips(w, workloadLag, lagSizes)
 	k, ok1 := r.measurement(workloadLag, 1000, nameKafadmin)
 	a, ok2 := r.measurement(workloadLag, 1000, nameKadm)
 	if ok1 && ok2 && k.Err == "" && a.Err == "" {
@@ -244,6 +223,35 @@ func (r *report) targets(w io.Writer) {
 		fmt.Fprintf(w, "- lag of 1,000 groups in at most %.1f× kadm's wall time: %s (%.2f×: %s against %s)\n", lagTargetRatio, metOrMissed(wall <= lagTargetRatio), wall, formatMs(k.WallMs), formatMs(a.WallMs))
 		allocs := float64(k.Allocs) / float64(a.Allocs)
 		fmt.Fprintf(w, "- lag of 1,000 groups in at most kadm's allocations: %s (%.2f×: %s against %s; bytes %.2f×)\n", metOrMissed(allocs <= 1), allocs, formatCount(k.Allocs), formatCount(a.Allocs), float64(k.Bytes)/float64(a.Bytes))
+	}
+	r.constantRoundTrips(w, workloadDescribeTopics, topicSizes)
+	r.constantRoundTrips(w, workloadDescribeConfigs, topicSizes)
+	if m, ok := r.measurement(workloadCreateTopics, createTopicsCount, nameKafadmin); ok && m.Err == "" {
+		n := m.Requests["CreateTopics"]
+		fmt.Fprintf(w, "- %s topics created in 1 CreateTopics request: %s (%d)\n", formatCount(createTopicsCount), metOrMissed(n == 1), n)
+	}
+}
+
+// constantRoundTrips writes whether kafadmin's round trips for workload
+// stay the same over sizes.
+func (r *report) constantRoundTrips(w io.Writer, workload string, sizes []int) {
+	var rts []string
+	grows := false
+	first := -1
+	for _, n := range sizes {
+		m, ok := r.measurement(workload, n, nameKafadmin)
+		if !ok || m.Err != "" {
+			continue
+		}
+		rts = append(rts, fmt.Sprintf("%d at %s %s", m.RoundTrips, formatCount(uint64(n)), workloadUnit[workload]))
+		if first < 0 {
+			first = m.RoundTrips
+		} else if m.RoundTrips > first {
+			grows = true
+		}
+	}
+	if len(rts) > 0 {
+		fmt.Fprintf(w, "- %s round trips that do not grow with the %s: %s (%s)\n", workload, workloadUnit[workload], metOrMissed(!grows), strings.Join(rts, ", "))
 	}
 }
 

@@ -9,10 +9,12 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafadmin/kafadmin"
 	"github.com/kafadmin/kafadmin/bench/internal/clusterproc"
@@ -21,15 +23,42 @@ import (
 
 // The throughput workloads.
 const (
-	workloadLag          = "lag"
-	workloadListDescribe = "list+describe"
+	workloadLag             = "lag"
+	workloadListDescribe    = "list+describe"
+	workloadDescribeTopics  = "describe topics"
+	workloadDescribeConfigs = "describe configs"
+	workloadCreateTopics    = "create topics"
 )
+
+// workloadUnit is what a workload's size counts, the first column of its
+// table.
+var workloadUnit = map[string]string{
+	workloadLag:             "groups",
+	workloadListDescribe:    "groups",
+	workloadDescribeTopics:  "topics",
+	workloadDescribeConfigs: "topics",
+	workloadCreateTopics:    "topics",
+}
 
 // lagSizes are the numbers of groups whose lag is measured, and
 // listDescribeSize the number of groups listed and described.
 var lagSizes = []int{10, 100, 1000}
 
 const listDescribeSize = 1000
+
+// topicSizes are the numbers of topics (each of
+// clusterproc.TopicPartitions partitions) described, topics and configs,
+// each on a cluster of that many topics; the topics are created on the
+// cluster of createTopicsCluster topics, createTopicsCount per call, each
+// of createPartitions partitions and createReplication replicas.
+var topicSizes = []int{100, 1000}
+
+const (
+	createTopicsCluster = 100
+	createTopicsCount   = 100
+	createPartitions    = 3
+	createReplication   = 3
+)
 
 // traceDelay is how long the round-trip tracer holds each response back;
 // see package wire.
@@ -43,6 +72,17 @@ type runner interface {
 	// ListDescribe lists every group and describes them all; want is the
 	// number of groups.
 	ListDescribe(ctx context.Context, want int) error
+	// DescribeTopics describes topics: partitions, leaders, replicas.
+	DescribeTopics(ctx context.Context, topics []string) error
+	// DescribeConfigs describes the configs of topics.
+	DescribeConfigs(ctx context.Context, topics []string) error
+	// CreateTopics creates topics, which do not exist, of
+	// createPartitions partitions and createReplication replicas.
+	CreateTopics(ctx context.Context, topics []string) error
+	// ForgetTopics drops whatever the client cached about topics, so that
+	// the next call asks the cluster: what a client finds when it last
+	// looked longer ago than its cache keeps answers.
+	ForgetTopics(topics []string)
 	Close()
 }
 
@@ -61,16 +101,52 @@ var throughputClients = []throughputClient{
 		}
 		return kafadminRunner{cl}, nil
 	}},
-	{name: nameKadm, connect: func(_ context.Context, addrs []string, dial dialFunc) (runner, error) {
-		adm, err := newKadm(addrs, 0, dial)
+	{name: nameKadm, connect: func(ctx context.Context, addrs []string, dial dialFunc) (runner, error) {
+		cl, err := newKgo(addrs, 0, dial)
 		if err != nil {
 			return nil, err
 		}
-		return kadmRunner{adm}, nil
+		adm := kadm.NewClient(cl)
+		// kgo dials a broker on the first request to it, and sends a
+		// request meant for any broker to one picked at random: unless
+		// it is connected to every broker, whether a call dials one (one
+		// more round trip) is chance, however warm the client.
+		versions, err := adm.ApiVersions(ctx)
+		if err == nil {
+			for _, v := range versions {
+				err = errors.Join(err, v.Err)
+			}
+		}
+		if err != nil {
+			adm.Close()
+			return nil, fmt.Errorf("kadm: connecting to every broker: %w", err)
+		}
+		return kadmRunner{adm, cl}, nil
 	}},
 	{name: nameSarama, connect: func(_ context.Context, addrs []string, dial dialFunc) (runner, error) {
-		admin, err := sarama.NewClusterAdmin(addrs, saramaConfig(0, dial))
+		cfg := saramaConfig(0, dial)
+		client, err := sarama.NewClient(addrs, cfg)
 		if err != nil {
+			return nil, fmt.Errorf("sarama: new client: %w", err)
+		}
+		// As kgo, Sarama dials a broker on first use and sends a request
+		// meant for any broker to one picked at random.
+		for _, b := range client.Brokers() {
+			if err := b.Open(cfg); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
+				client.Close()
+				return nil, fmt.Errorf("sarama: connecting to broker %d: %w", b.ID(), err)
+			}
+			if ok, err := b.Connected(); !ok {
+				client.Close()
+				if err == nil {
+					err = errors.New("not connected")
+				}
+				return nil, fmt.Errorf("sarama: connecting to broker %d: %w", b.ID(), err)
+			}
+		}
+		admin, err := sarama.NewClusterAdminFromClient(client)
+		if err != nil {
+			client.Close()
 			return nil, fmt.Errorf("sarama: new cluster admin: %w", err)
 		}
 		return saramaRunner{admin}, nil
@@ -113,11 +189,69 @@ func (r kafadminRunner) ListDescribe(ctx context.Context, want int) error {
 	return checkDescribed(want, states)
 }
 
+func (r kafadminRunner) DescribeTopics(ctx context.Context, topics []string) error {
+	described, err := r.cl.DescribeTopics(ctx, topics...)
+	if err != nil {
+		return err
+	}
+	led := make(map[string]int, len(described))
+	for name, t := range described {
+		for _, p := range t.Partitions {
+			if p.Err == nil && p.Leader >= 0 {
+				led[name]++
+			}
+		}
+	}
+	return checkTopics(topics, led)
+}
+
+func (r kafadminRunner) DescribeConfigs(ctx context.Context, topics []string) error {
+	resources := make([]kafadmin.ConfigResource, len(topics))
+	for i, t := range topics {
+		resources[i] = kafadmin.TopicResource(t)
+	}
+	described, err := r.cl.DescribeConfigs(ctx, resources...)
+	if err != nil {
+		return err
+	}
+	values := make(map[string]string, len(described))
+	for res, rc := range described {
+		if e, ok := rc.Get(clusterproc.TopicConfig); ok && e.Value != nil {
+			values[res.Name] = *e.Value
+		}
+	}
+	return checkConfigs(topics, values)
+}
+
+func (r kafadminRunner) CreateTopics(ctx context.Context, topics []string) error {
+	news := make([]kafadmin.NewTopic, len(topics))
+	for i, t := range topics {
+		news[i] = kafadmin.NewTopic{Name: t, Partitions: createPartitions, ReplicationFactor: createReplication}
+	}
+	created, err := r.cl.CreateTopics(ctx, news...)
+	if err != nil {
+		return err
+	}
+	counts := make(map[string]int32, len(created))
+	for name, ct := range created {
+		counts[name] = ct.Partitions
+	}
+	return checkCreated(topics, counts)
+}
+
+// ForgetTopics does nothing: kafadmin's DescribeTopics always asks the
+// cluster.
+func (r kafadminRunner) ForgetTopics([]string) {}
+
 func (r kafadminRunner) Close() { r.cl.Close() }
 
 // kadmRunner runs the workloads with kadm's Lag, ListGroups and
-// DescribeGroups.
-type kadmRunner struct{ adm *kadm.Client }
+// DescribeGroups, ListTopics, DescribeTopicConfigs and CreateTopics; cl is
+// the kgo client under adm.
+type kadmRunner struct {
+	adm *kadm.Client
+	cl  *kgo.Client
+}
 
 func (r kadmRunner) Lag(ctx context.Context, groups []string) error {
 	lags, err := r.adm.Lag(ctx, groups...)
@@ -152,6 +286,66 @@ func (r kadmRunner) ListDescribe(ctx context.Context, want int) error {
 	}
 	return checkDescribed(want, states)
 }
+
+// DescribeTopics calls ListTopics, which is kadm's Metadata of the topics;
+// see ForgetTopics for its cache.
+func (r kadmRunner) DescribeTopics(ctx context.Context, topics []string) error {
+	described, err := r.adm.ListTopics(ctx, topics...)
+	if err != nil {
+		return err
+	}
+	led := make(map[string]int, len(described))
+	for name, t := range described {
+		if t.Err != nil {
+			return fmt.Errorf("topic %s: %w", name, t.Err)
+		}
+		for _, p := range t.Partitions {
+			if p.Err == nil && p.Leader >= 0 {
+				led[name]++
+			}
+		}
+	}
+	return checkTopics(topics, led)
+}
+
+func (r kadmRunner) DescribeConfigs(ctx context.Context, topics []string) error {
+	described, err := r.adm.DescribeTopicConfigs(ctx, topics...)
+	if err != nil {
+		return err
+	}
+	values := make(map[string]string, len(described))
+	for _, rc := range described {
+		if rc.Err != nil {
+			return fmt.Errorf("topic %s: %w", rc.Name, rc.Err)
+		}
+		for _, c := range rc.Configs {
+			if c.Key == clusterproc.TopicConfig && c.Value != nil {
+				values[rc.Name] = *c.Value
+			}
+		}
+	}
+	return checkConfigs(topics, values)
+}
+
+func (r kadmRunner) CreateTopics(ctx context.Context, topics []string) error {
+	created, err := r.adm.CreateTopics(ctx, createPartitions, createReplication, nil, topics...)
+	if err != nil {
+		return err
+	}
+	counts := make(map[string]int32, len(created))
+	for name, ct := range created {
+		if ct.Err != nil {
+			return fmt.Errorf("topic %s: %w", name, ct.Err)
+		}
+		counts[name] = ct.NumPartitions
+	}
+	return checkCreated(topics, counts)
+}
+
+// ForgetTopics purges topics from the kgo client: kadm's Metadata answers
+// from kgo's cache for topics fetched less than MetadataMinAge (5 s by
+// default) ago, without a request.
+func (r kadmRunner) ForgetTopics(topics []string) { r.cl.PurgeTopicsFromClient(topics...) }
 
 func (r kadmRunner) Close() { r.adm.Close() }
 
@@ -239,6 +433,71 @@ func (r saramaRunner) ListDescribe(_ context.Context, want int) error {
 	return checkDescribed(want, states)
 }
 
+func (r saramaRunner) DescribeTopics(_ context.Context, topics []string) error {
+	described, err := r.admin.DescribeTopics(topics)
+	if err != nil {
+		return err
+	}
+	led := make(map[string]int, len(described))
+	for _, t := range described {
+		if !errors.Is(t.Err, sarama.ErrNoError) {
+			return fmt.Errorf("topic %s: %w", t.Name, t.Err)
+		}
+		for _, p := range t.Partitions {
+			if errors.Is(p.Err, sarama.ErrNoError) && p.Leader >= 0 {
+				led[t.Name]++
+			}
+		}
+	}
+	return checkTopics(topics, led)
+}
+
+// DescribeConfigs describes every topic in one call of the batched
+// DescribeConfigs, which sends the topics in one request to a broker picked
+// at random, asking synonyms and documentation as kafadmin does.
+func (r saramaRunner) DescribeConfigs(_ context.Context, topics []string) error {
+	resources := make([]*sarama.ConfigResource, len(topics))
+	for i, t := range topics {
+		resources[i] = &sarama.ConfigResource{Type: sarama.TopicResource, Name: t}
+	}
+	described, err := r.admin.DescribeConfigs(resources, sarama.DescribeConfigsOptions{IncludeSynonyms: true, IncludeDocumentation: true})
+	if err != nil {
+		return err
+	}
+	values := make(map[string]string, len(described))
+	for _, rc := range described {
+		if !errors.Is(rc.ErrorCode, sarama.ErrNoError) {
+			return fmt.Errorf("topic %s: %w", rc.Name, rc.ErrorCode)
+		}
+		for _, c := range rc.Configs {
+			if c.Name == clusterproc.TopicConfig {
+				values[rc.Name] = c.Value
+			}
+		}
+	}
+	return checkConfigs(topics, values)
+}
+
+// CreateTopics creates the topics one CreateTopic call, and request, at a
+// time: Sarama's ClusterAdmin has no call that creates several. CreateTopic
+// returns only an error, so a topic it created without one is counted as
+// created with the partitions asked for.
+func (r saramaRunner) CreateTopics(_ context.Context, topics []string) error {
+	counts := make(map[string]int32, len(topics))
+	detail := &sarama.TopicDetail{NumPartitions: createPartitions, ReplicationFactor: createReplication}
+	for _, t := range topics {
+		if err := r.admin.CreateTopic(t, detail, false); err != nil {
+			return fmt.Errorf("topic %s: %w", t, err)
+		}
+		counts[t] = createPartitions
+	}
+	return checkCreated(topics, counts)
+}
+
+// ForgetTopics does nothing: Sarama's DescribeTopics always asks the
+// controller.
+func (r saramaRunner) ForgetTopics([]string) {}
+
 func (r saramaRunner) Close() { r.admin.Close() }
 
 func checkLags(groups []string, totals map[string]int64) error {
@@ -265,29 +524,179 @@ func checkDescribed(want int, states map[string]string) error {
 	return nil
 }
 
+// checkTopics checks that every topic of want was described with all its
+// clusterproc.TopicPartitions partitions led: led counts, by topic, the
+// partitions described with a leader and no error.
+func checkTopics(want []string, led map[string]int) error {
+	if len(led) != len(want) {
+		return fmt.Errorf("described %d topics, want %d", len(led), len(want))
+	}
+	for _, t := range want {
+		if got, ok := led[t]; !ok || got != clusterproc.TopicPartitions {
+			return fmt.Errorf("topic %s: %d partitions with a leader, want %d", t, got, clusterproc.TopicPartitions)
+		}
+	}
+	return nil
+}
+
+// checkConfigs checks that every topic of want was described with the
+// seeded value of clusterproc.TopicConfig: values holds it by topic.
+func checkConfigs(want []string, values map[string]string) error {
+	if len(values) != len(want) {
+		return fmt.Errorf("%s of %d topics described, want %d", clusterproc.TopicConfig, len(values), len(want))
+	}
+	for _, t := range want {
+		if got, ok := values[t]; !ok || got != clusterproc.TopicConfigValue {
+			return fmt.Errorf("topic %s: %s %q, want %q", t, clusterproc.TopicConfig, got, clusterproc.TopicConfigValue)
+		}
+	}
+	return nil
+}
+
+// checkCreated checks that every topic of want was created with
+// createPartitions partitions: partitions holds the counts the client
+// reported, by topic.
+func checkCreated(want []string, partitions map[string]int32) error {
+	if len(partitions) != len(want) {
+		return fmt.Errorf("created %d topics, want %d", len(partitions), len(want))
+	}
+	for _, t := range want {
+		if got, ok := partitions[t]; !ok || got != createPartitions {
+			return fmt.Errorf("topic %s: created with %d partitions, want %d", t, got, createPartitions)
+		}
+	}
+	return nil
+}
+
 // workload is one measured call.
 type workload struct {
-	name   string
-	groups int
-	run    func(ctx context.Context, r runner, groups []string) error
+	name string
+	// size is the number of groups or topics the call is about.
+	size int
+	// cluster is the cluster the call runs on.
+	cluster clusterproc.Spec
+	// keys are the groups or topics of one call; a call that creates
+	// topics gets new ones each time.
+	keys func(remote *clusterproc.Remote) []string
+	run  func(ctx context.Context, r runner, keys []string) error
+	// before, when not nil, readies the client for a call, untimed.
+	before func(r runner, keys []string)
+	// after, when not nil, undoes a call's changes to the cluster, untimed,
+	// so that every call finds the cluster as the first did.
+	after func(remote *clusterproc.Remote, keys []string) error
 }
 
 func lagWorkload(groups int) workload {
-	return workload{name: workloadLag, groups: groups, run: func(ctx context.Context, r runner, groups []string) error {
-		return r.Lag(ctx, groups)
-	}}
+	return workload{name: workloadLag, size: groups, cluster: clusterproc.Spec{Groups: groups}, keys: seededGroups(groups),
+		run: func(ctx context.Context, r runner, groups []string) error {
+			return r.Lag(ctx, groups)
+		}}
 }
 
 func listDescribeWorkload(groups int) workload {
-	return workload{name: workloadListDescribe, groups: groups, run: func(ctx context.Context, r runner, groups []string) error {
-		return r.ListDescribe(ctx, len(groups))
-	}}
+	return workload{name: workloadListDescribe, size: groups, cluster: clusterproc.Spec{Groups: groups}, keys: seededGroups(groups),
+		run: func(ctx context.Context, r runner, groups []string) error {
+			return r.ListDescribe(ctx, len(groups))
+		}}
+}
+
+// describeTopicsWorkload describes every topic of a cluster of topics
+// topics, with a client that has forgotten them (see
+// runner.ForgetTopics).
+func describeTopicsWorkload(topics int) workload {
+	return workload{name: workloadDescribeTopics, size: topics, cluster: clusterproc.Spec{Topics: topics}, keys: seededTopics(topics),
+		run: func(ctx context.Context, r runner, topics []string) error {
+			return r.DescribeTopics(ctx, topics)
+		},
+		before: func(r runner, topics []string) { r.ForgetTopics(topics) }}
+}
+
+// describeConfigsWorkload describes the configs of every topic of a
+// cluster of topics topics.
+func describeConfigsWorkload(topics int) workload {
+	return workload{name: workloadDescribeConfigs, size: topics, cluster: clusterproc.Spec{Topics: topics}, keys: seededTopics(topics),
+		run: func(ctx context.Context, r runner, topics []string) error {
+			return r.DescribeConfigs(ctx, topics)
+		}}
+}
+
+// createTopicsWorkload creates topics new topics per call on the cluster of
+// createTopicsCluster topics, and deletes them after the call.
+func createTopicsWorkload(topics int) workload {
+	return workload{name: workloadCreateTopics, size: topics, cluster: clusterproc.Spec{Topics: createTopicsCluster},
+		keys: func(*clusterproc.Remote) []string {
+			call := createCalls.Add(1)
+			names := make([]string, topics)
+			for i := range names {
+				names[i] = fmt.Sprintf("bench-new-%d-%04d", call, i)
+			}
+			return names
+		},
+		run: func(ctx context.Context, r runner, topics []string) error {
+			return r.CreateTopics(ctx, topics)
+		},
+		after: func(remote *clusterproc.Remote, topics []string) error {
+			return remote.DeleteTopics(topics)
+		}}
+}
+
+// createCalls numbers the calls of createTopicsWorkload, whose topics are
+// named after their call.
+var createCalls atomic.Int64
+
+func seededGroups(n int) func(*clusterproc.Remote) []string {
+	return func(remote *clusterproc.Remote) []string { return remote.Groups[:n] }
+}
+
+func seededTopics(n int) func(*clusterproc.Remote) []string {
+	return func(remote *clusterproc.Remote) []string { return remote.Topics[:n] }
+}
+
+// once makes one call of w on r, readying r and cleaning up after it.
+func (w workload) once(ctx context.Context, r runner, remote *clusterproc.Remote) error {
+	keys := w.keys(remote)
+	if w.before != nil {
+		w.before(r, keys)
+	}
+	err := w.run(ctx, r, keys)
+	if w.after != nil {
+		err = errors.Join(err, w.after(remote, keys))
+	}
+	return err
+}
+
+// stage is a cluster and the workloads measured on it.
+type stage struct {
+	cluster   clusterproc.Spec
+	workloads []workload
+}
+
+// throughputPlan lists the throughput workloads in the order they are
+// measured, by cluster.
+func throughputPlan() []stage {
+	var plan []stage
+	for _, n := range lagSizes {
+		st := stage{cluster: clusterproc.Spec{Groups: n}, workloads: []workload{lagWorkload(n)}}
+		if n == listDescribeSize {
+			st.workloads = append(st.workloads, listDescribeWorkload(n))
+		}
+		plan = append(plan, st)
+	}
+	for _, n := range topicSizes {
+		st := stage{cluster: clusterproc.Spec{Topics: n}, workloads: []workload{describeTopicsWorkload(n), describeConfigsWorkload(n)}}
+		if n == createTopicsCluster {
+			st.workloads = append(st.workloads, createTopicsWorkload(createTopicsCount))
+		}
+		plan = append(plan, st)
+	}
+	return plan
 }
 
 // measurement is one workload × client: medians over the runs.
 type measurement struct {
-	Workload   string         `json:"workload"`
-	Groups     int            `json:"groups"`
+	Workload string `json:"workload"`
+	// Size is the number of groups or topics (workloadUnit).
+	Size       int            `json:"size"`
 	Client     string         `json:"client"`
 	Runs       int            `json:"runs"`
 	WallMs     float64        `json:"wall_ms"`
@@ -307,11 +716,11 @@ func (m measurement) totalRequests() int {
 	return n
 }
 
-// clusterPool starts cluster processes, at most one per number of groups,
-// each in the background on first demand, and stops them.
+// clusterPool starts cluster processes, at most one per spec, each in the
+// background on first demand, and stops them.
 type clusterPool struct {
 	mu       sync.Mutex
-	clusters map[int]*pendingCluster
+	clusters map[clusterproc.Spec]*pendingCluster
 }
 
 // pendingCluster is a cluster process starting or started; remote and err
@@ -322,40 +731,40 @@ type pendingCluster struct {
 	err    error
 }
 
-// start starts the cluster of groups groups in the background, unless it
-// was started already.
-func (p *clusterPool) start(groups int) *pendingCluster {
+// start starts the cluster of spec in the background, unless it was
+// started already.
+func (p *clusterPool) start(spec clusterproc.Spec) *pendingCluster {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if pc, ok := p.clusters[groups]; ok {
+	if pc, ok := p.clusters[spec]; ok {
 		return pc
 	}
 	if p.clusters == nil {
-		p.clusters = map[int]*pendingCluster{}
+		p.clusters = map[clusterproc.Spec]*pendingCluster{}
 	}
 	pc := &pendingCluster{done: make(chan struct{})}
-	p.clusters[groups] = pc
+	p.clusters[spec] = pc
 	go func() {
 		defer close(pc.done)
-		pc.remote, pc.err = clusterproc.Start(groups)
+		pc.remote, pc.err = clusterproc.Start(spec)
 	}()
 	return pc
 }
 
-// get returns the cluster of groups groups, starting it if need be and
-// waiting until it serves.
-func (p *clusterPool) get(groups int) (*clusterproc.Remote, error) {
-	pc := p.start(groups)
+// get returns the cluster of spec, starting it if need be and waiting
+// until it serves.
+func (p *clusterPool) get(spec clusterproc.Spec) (*clusterproc.Remote, error) {
+	pc := p.start(spec)
 	<-pc.done
 	return pc.remote, pc.err
 }
 
-// stop stops the cluster of groups groups, waiting for it to have started
-// first; it does nothing for a cluster never started.
-func (p *clusterPool) stop(groups int) error {
+// stop stops the cluster of spec, waiting for it to have started first; it
+// does nothing for a cluster never started.
+func (p *clusterPool) stop(spec clusterproc.Spec) error {
 	p.mu.Lock()
-	pc, ok := p.clusters[groups]
-	delete(p.clusters, groups)
+	pc, ok := p.clusters[spec]
+	delete(p.clusters, spec)
 	p.mu.Unlock()
 	if !ok {
 		return nil
@@ -365,7 +774,7 @@ func (p *clusterPool) stop(groups int) error {
 		return nil
 	}
 	if err := pc.remote.Close(); err != nil {
-		return fmt.Errorf("stopping the cluster of %d groups: %w", groups, err)
+		return fmt.Errorf("stopping the cluster of %v: %w", spec, err)
 	}
 	return nil
 }
@@ -373,11 +782,11 @@ func (p *clusterPool) stop(groups int) error {
 // stopAll stops every cluster the pool started.
 func (p *clusterPool) stopAll() error {
 	p.mu.Lock()
-	sizes := slices.Collect(maps.Keys(p.clusters))
+	specs := slices.Collect(maps.Keys(p.clusters))
 	p.mu.Unlock()
 	var errs []error
-	for _, n := range sizes {
-		errs = append(errs, p.stop(n))
+	for _, spec := range specs {
+		errs = append(errs, p.stop(spec))
 	}
 	return errors.Join(errs...)
 }
@@ -413,34 +822,42 @@ func (s *session) close() {
 // roundTrips warms the traced client up, without holding responses back
 // (Sarama finds the coordinator of each group in turn on its first call),
 // and then measures one call's sequential round trips with traceDelay.
-func (s *session) roundTrips(ctx context.Context, w workload, groups []string) (int, error) {
+func (s *session) roundTrips(ctx context.Context, remote *clusterproc.Remote, w workload) (int, error) {
 	s.tracer.SetDelay(0)
 	for range 2 {
-		if err := w.run(ctx, s.traced, groups); err != nil {
+		if err := w.once(ctx, s.traced, remote); err != nil {
 			return 0, fmt.Errorf("warming up through the tracer: %w", err)
 		}
 	}
+	keys := w.keys(remote)
+	if w.before != nil {
+		w.before(s.traced, keys)
+	}
 	s.tracer.SetDelay(traceDelay)
-	defer s.tracer.SetDelay(0)
 	s.tracer.Reset()
-	if err := w.run(ctx, s.traced, groups); err != nil {
+	err := w.run(ctx, s.traced, keys)
+	rt := s.tracer.RoundTrips()
+	s.tracer.SetDelay(0)
+	if w.after != nil {
+		err = errors.Join(err, w.after(remote, keys))
+	}
+	if err != nil {
 		return 0, fmt.Errorf("through the tracer: %w", err)
 	}
-	return s.tracer.RoundTrips(), nil
+	return rt, nil
 }
 
 // prepareSession connects c to the cluster, measures the round trips of w
 // and warms the timed client up with one call, as a long-running client is
 // warm: connected, with its coordinators and metadata cached.
 func prepareSession(ctx context.Context, c throughputClient, remote *clusterproc.Remote, w workload) (*session, int, error) {
-	groups := remote.Groups[:w.groups]
 	s, err := openSession(ctx, c, remote.Addrs)
 	if err != nil {
 		return nil, 0, err
 	}
-	rt, err := s.roundTrips(ctx, w, groups)
+	rt, err := s.roundTrips(ctx, remote, w)
 	if err == nil {
-		err = w.run(ctx, s.timed, groups)
+		err = w.once(ctx, s.timed, remote)
 	}
 	if err != nil {
 		s.close()
@@ -459,8 +876,13 @@ type sample struct {
 
 // timedRun runs the workload once on the timed client, measuring its wall
 // time, the allocations of this process (the cluster runs in another) and
-// the requests the cluster received.
-func timedRun(ctx context.Context, remote *clusterproc.Remote, s *session, w workload, groups []string) (sample, error) {
+// the requests the cluster received. Readying the client and cleaning up
+// after the call are not measured.
+func timedRun(ctx context.Context, remote *clusterproc.Remote, s *session, w workload) (sample, error) {
+	keys := w.keys(remote)
+	if w.before != nil {
+		w.before(s.timed, keys)
+	}
 	if err := remote.ResetCounts(); err != nil {
 		return sample{}, err
 	}
@@ -468,9 +890,12 @@ func timedRun(ctx context.Context, remote *clusterproc.Remote, s *session, w wor
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	err := w.run(ctx, s.timed, groups)
+	err := w.run(ctx, s.timed, keys)
 	wall := time.Since(start)
 	runtime.ReadMemStats(&after)
+	if w.after != nil {
+		err = errors.Join(err, w.after(remote, keys))
+	}
 	if err != nil {
 		return sample{}, err
 	}
@@ -486,11 +911,10 @@ func timedRun(ctx context.Context, remote *clusterproc.Remote, s *session, w wor
 // a noisy neighbour slows them all alike.
 func measureWorkload(ctx context.Context, remote *clusterproc.Remote, w workload, runs int, logf func(string, ...any)) []measurement {
 	start := time.Now()
-	groups := remote.Groups[:w.groups]
 	results := make([]measurement, len(throughputClients))
 	sessions := make([]*session, len(throughputClients))
 	for i, c := range throughputClients {
-		results[i] = measurement{Workload: w.name, Groups: w.groups, Client: c.name}
+		results[i] = measurement{Workload: w.name, Size: w.size, Client: c.name}
 		s, rt, err := prepareSession(ctx, c, remote, w)
 		if err != nil {
 			results[i].Err = err.Error()
@@ -507,7 +931,7 @@ func measureWorkload(ctx context.Context, remote *clusterproc.Remote, w workload
 			if sessions[i] == nil {
 				continue
 			}
-			smp, err := timedRun(ctx, remote, sessions[i], w, groups)
+			smp, err := timedRun(ctx, remote, sessions[i], w)
 			if err != nil {
 				results[i].Err = err.Error()
 				sessions[i] = nil
@@ -520,9 +944,9 @@ func measureWorkload(ctx context.Context, remote *clusterproc.Remote, w workload
 		if len(samples[i]) > 0 {
 			summarizeSamples(&results[i], samples[i])
 		}
-		logf("%s, %d groups, %s: %s", w.name, w.groups, results[i].Client, describeMeasurement(results[i]))
+		logf("%s, %d %s, %s: %s", w.name, w.size, workloadUnit[w.name], results[i].Client, describeMeasurement(results[i]))
 	}
-	logf("%s, %d groups: measured in %v", w.name, w.groups, time.Since(start).Round(time.Millisecond))
+	logf("%s, %d %s: measured in %v", w.name, w.size, workloadUnit[w.name], time.Since(start).Round(time.Millisecond))
 	return results
 }
 

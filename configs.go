@@ -188,11 +188,13 @@ func checkResources(rs []ConfigResource) ([]ConfigResource, error) {
 		return nil, errors.New("no config resources given: name at least one (TopicResource, BrokerResource...)")
 	}
 	out := make([]ConfigResource, 0, len(rs))
+	seen := make(map[ConfigResource]bool, len(rs))
 	for _, r := range rs {
 		if err := r.check(); err != nil {
 			return nil, err
 		}
-		if !slices.Contains(out, r) {
+		if !seen[r] {
+			seen[r] = true
 			out = append(out, r)
 		}
 	}
@@ -437,8 +439,17 @@ func describeConfigsAPI(op string) driver.API[ConfigResource, ResourceConfigs] {
 
 // configEntries converts a resource's configs, sorted by name.
 func configEntries(in []kmsg.DescribeConfigsResponseResourceConfig) []ConfigEntry {
+	// Sorted through a permutation of indexes: sorting the entries
+	// themselves moves structs holding pointers, each move a write
+	// barrier while the collector runs.
+	order := make([]int32, len(in))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(in[a].Name, in[b].Name) })
 	out := make([]ConfigEntry, 0, len(in))
-	for _, c := range in {
+	for _, i := range order {
+		c := &in[i]
 		e := ConfigEntry{
 			Name: c.Name, Value: c.Value, Source: ConfigSource(c.Source), Sensitive: c.IsSensitive,
 			ReadOnly: c.ReadOnly, Type: ConfigType(c.ConfigType),
@@ -464,7 +475,6 @@ func configEntries(in []kmsg.DescribeConfigsResponseResourceConfig) []ConfigEntr
 		}
 		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b ConfigEntry) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

@@ -185,6 +185,9 @@ func createTopicsRequestTopic(t NewTopic) kmsg.CreateTopicsRequestTopic {
 		ra.Partition, ra.Replicas = int32(p), replicas
 		rt.ReplicaAssignment = append(rt.ReplicaAssignment, ra)
 	}
+	if len(t.Configs) == 0 {
+		return rt
+	}
 	for _, k := range slices.Sorted(maps.Keys(t.Configs)) {
 		rc := kmsg.NewCreateTopicsRequestTopicConfig()
 		rc.Name, rc.Value = k, kmsg.StringPtr(t.Configs[k])
@@ -195,6 +198,9 @@ func createTopicsRequestTopic(t NewTopic) kmsg.CreateTopicsRequestTopic {
 
 // topicCodeError explains the codes a topic operation's answer may carry.
 func topicCodeError(topic string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var ke *kerr.Error
 	if !errors.As(err, &ke) {
 		return err

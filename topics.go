@@ -313,12 +313,27 @@ func checkAssignment(topic string, first int, assignment [][]int32) error {
 }
 
 // checkReplicationFactors refuses a replication factor above the number
-// of brokers, and an assignment naming a broker the cluster lacks.
+// of brokers, and an assignment naming a broker the cluster lacks. The
+// cached broker list decides a call it allows, so that creating topics
+// costs one request; one it would refuse is checked again against fresh
+// metadata first (a broker may have been added since).
 func (c *Client) checkReplicationFactors(ctx context.Context, topics []NewTopic) error {
-	brokers, _, err := c.cl.BrokersNow(ctx)
+	brokers, err := c.cl.Brokers(ctx, 0)
 	if err != nil {
 		return fmt.Errorf("listing the brokers: %w", err)
 	}
+	if brokersFit(brokers, topics) == nil {
+		return nil
+	}
+	if brokers, _, err = c.cl.BrokersNow(ctx); err != nil {
+		return fmt.Errorf("listing the brokers: %w", err)
+	}
+	return brokersFit(brokers, topics)
+}
+
+// brokersFit checks topics' replication factors and assignments against
+// brokers.
+func brokersFit(brokers []*cluster.Broker, topics []NewTopic) error {
 	known := make(map[int32]bool, len(brokers))
 	for _, b := range brokers {
 		known[b.ID] = true

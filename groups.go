@@ -102,24 +102,24 @@ func (c *Client) mergeListed(byBroker map[int32][]ListedGroup) []ListedGroup {
 	for _, gs := range byBroker {
 		n += len(gs)
 	}
-	pick := make(map[string]ListedGroup, n)
+	all := make([]ListedGroup, 0, n)
 	for _, id := range ids {
-		for _, g := range byBroker[id] {
-			prev, dup := pick[g.Group]
-			if !dup {
-				pick[g.Group] = g
-				continue
-			}
-			if coord, ok := c.cl.CachedCoordinator(cluster.GroupCoordinator, g.Group); ok && coord == g.Coordinator && prev.Coordinator != coord {
-				pick[g.Group] = g
-			}
+		all = append(all, byBroker[id]...)
+	}
+	// Sorted by group, then broker: a group listed twice is adjacent, its
+	// lower broker's entry first.
+	slices.SortStableFunc(all, func(a, b ListedGroup) int { return strings.Compare(a.Group, b.Group) })
+	out := all[:0]
+	for _, g := range all {
+		if len(out) == 0 || out[len(out)-1].Group != g.Group {
+			out = append(out, g)
+			continue
+		}
+		prev := &out[len(out)-1]
+		if coord, ok := c.cl.CachedCoordinator(cluster.GroupCoordinator, g.Group); ok && coord == g.Coordinator && prev.Coordinator != coord {
+			*prev = g
 		}
 	}
-	out := make([]ListedGroup, 0, len(pick))
-	for _, g := range pick {
-		out = append(out, g)
-	}
-	slices.SortFunc(out, func(a, b ListedGroup) int { return strings.Compare(a.Group, b.Group) })
 	return out
 }
 

@@ -314,7 +314,7 @@ func (c *Client) listGroupsRound(ctx context.Context, states, types []string, fr
 			lr := resp.(*kmsg.ListGroupsResponse)
 			res := driver.ForCode(driver.ToBroker, kafkaerr.New(lr.ErrorCode, nil))
 			if res.Outcome == driver.Done {
-				var gs []ListedGroup
+				gs := make([]ListedGroup, 0, len(lr.Groups))
 				for _, g := range lr.Groups {
 					lg := ListedGroup{Group: g.Group, State: g.GroupState, Type: g.GroupType, ProtocolType: g.ProtocolType, Coordinator: b.ID}
 					if matches(lg, states, types) {

@@ -118,12 +118,20 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 	if err := cmpErr(errs[0], cmpErr(errs[1], errs[2])); err != nil {
 		return nil, err
 	}
+	first := make(map[string]bool, len(batch))
+	for _, a := range batch {
+		first[a.Key] = a.N == 1
+	}
 	for i, p := range parts {
 		for g, res := range p.out {
-			if i > 0 && res.Outcome == driver.Fail && errors.Is(res.Err, kerr.GroupIDNotFound) {
-				// Not of the kind ListGroups reported: ask both.
+			if res.Outcome == driver.Fail && errors.Is(res.Err, kerr.GroupIDNotFound) && (i > 0 || first[g]) {
+				// Not found by the request of its listed kind (it
+				// changed kind), or at the first attempt: Kafka also
+				// answers so from a coordinator handing the group
+				// over during a restart. Look the coordinator up
+				// again and ask both; a second answer stands.
 				kinds.forget(g)
-				res = driver.Result{Outcome: driver.Retry, Err: res.Err}
+				res = driver.Result{Outcome: driver.Relookup, Err: res.Err}
 			}
 			out[g] = res
 		}

@@ -405,7 +405,8 @@ func (c *Conn) write(req kmsg.Request, wait time.Duration) (*call, error) {
 	defer c.wmu.Unlock()
 
 	now := time.Now()
-	cl.deadline = now.Add(cl.timeout)
+	deadline := now.Add(cl.timeout)
+	cl.deadline = deadline // the reader may push it later, under mu
 	c.mu.Lock()
 	if c.err != nil {
 		cause := c.err
@@ -419,7 +420,7 @@ func (c *Conn) write(req kmsg.Request, wait time.Duration) (*call, error) {
 	c.mu.Unlock()
 	c.lastUsed.Store(now.UnixNano())
 
-	c.nc.SetWriteDeadline(cl.deadline)
+	c.nc.SetWriteDeadline(deadline)
 	if _, err := c.nc.Write(buf); err != nil {
 		c.close(&Error{Node: c.node, Addr: c.addr, Op: "write", Err: err})
 		return nil, c.sentError(cl)

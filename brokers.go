@@ -36,6 +36,20 @@ func (c *Client) brokerKeys(ctx context.Context, op string, ids []int32) (keys [
 	return keys, true, nil
 }
 
+// explainBrokerGone says what to do about a broker the cluster's metadata
+// does not list: one it never listed is most likely a wrong id; one it no
+// longer lists is down (Kafka leaves a broker out while it is shut down or
+// fenced) or has left the cluster.
+func explainBrokerGone(id int32, err error) error {
+	switch {
+	case errors.Is(err, cluster.ErrBrokerUnknown):
+		return fmt.Errorf("the cluster has no broker %d: check the node id (ListBrokers lists the brokers): %w", id, err)
+	case errors.Is(err, cluster.ErrBrokerGone):
+		return fmt.Errorf("broker %d is down or has left the cluster: %w", id, err)
+	}
+	return err
+}
+
 // brokerRoute sends a key to the broker it names.
 func brokerRoute(id int32) driver.Route { return driver.Route{Kind: driver.ToBroker, Broker: id} }
 

@@ -398,7 +398,7 @@ func (c *Client) DescribeConfigs(ctx context.Context, resources ...ConfigResourc
 	const op = "describe configs"
 	done, failed := do(ctx, c, describeConfigsAPI(op), rs, ConfigKey)
 	for r, ke := range failed {
-		done[r] = ResourceConfigs{Resource: r, Broker: -1, Err: explainBrokerGone(r, ke)}
+		done[r] = ResourceConfigs{Resource: r, Broker: -1, Err: explainResourceBrokerGone(r, ke)}
 	}
 	return done, callError(op, len(rs), failed)
 }
@@ -514,16 +514,11 @@ func refusedConfigs(names []string, msg *string) string {
 	return "configs " + strings.Join(quoted, ", ")
 }
 
-// explainBrokerGone says what to do when a broker's resource names a node
-// id the cluster does not list: a wrong id, or a broker down.
-func explainBrokerGone(r ConfigResource, ke *KeyError) *KeyError {
-	id, ok := r.brokerID()
-	switch {
-	case !ok:
-	case errors.Is(ke.Err, cluster.ErrBrokerUnknown):
-		ke.Err = fmt.Errorf("the cluster has no broker %d: check the node id (ListBrokers lists the brokers): %w", id, ke.Err)
-	case errors.Is(ke.Err, cluster.ErrBrokerGone):
-		ke.Err = fmt.Errorf("broker %d is down or has left the cluster: %w", id, ke.Err)
+// explainResourceBrokerGone explains a broker resource's failure when its
+// broker is not in the cluster's metadata.
+func explainResourceBrokerGone(r ConfigResource, ke *KeyError) *KeyError {
+	if id, ok := r.brokerID(); ok {
+		ke.Err = explainBrokerGone(id, ke.Err)
 	}
 	return ke
 }
@@ -799,7 +794,7 @@ func (c *Client) alterConfigs(ctx context.Context, ac alterCall) (Results[Config
 		},
 	}, ac.resources, ConfigKey)
 	for r, ke := range failed {
-		done[r] = AlteredConfigs{Resource: r, ValidateOnly: ac.validateOnly, Err: explainBrokerGone(r, ke)}
+		done[r] = AlteredConfigs{Resource: r, ValidateOnly: ac.validateOnly, Err: explainResourceBrokerGone(r, ke)}
 	}
 	return done, callError(ac.op, len(ac.resources), failed)
 }

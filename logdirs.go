@@ -92,7 +92,7 @@ func (c *Client) DescribeLogDirs(ctx context.Context, brokers []int32, partition
 	done, failed := do(ctx, c, describeLogDirsAPI(op, partitions, every), brokers, BrokerKey)
 	brokers = leaveOutGone(every, brokers, failed)
 	for id, ke := range failed {
-		ke.Err = explainGone(id, ke.Err)
+		ke.Err = explainBrokerGone(id, ke.Err)
 		done[id] = BrokerLogDirs{Broker: id, Err: ke}
 	}
 	return done, callError(op, len(brokers), failed)
@@ -126,15 +126,6 @@ func checkBrokerIDs(ids []int32) error {
 		}
 	}
 	return nil
-}
-
-// explainGone says that a broker the cluster does not list is most likely
-// a wrong id.
-func explainGone(id int32, err error) error {
-	if errors.Is(err, cluster.ErrBrokerGone) {
-		return fmt.Errorf("broker %d is not in the cluster's metadata: check the broker id (ListBrokers lists them), or wait for the broker to rejoin: %w", id, err)
-	}
-	return err
 }
 
 // describeLogDirsAPI is DescribeLogDirs: each broker for its own dirs.

@@ -78,7 +78,7 @@ func TestDescribeLogDirs(t *testing.T) {
 	some, err = cl.DescribeLogDirs(ctx, []int32{0, 9})
 	var ce *kafadmin.CallError
 	if !errors.As(err, &ce) || len(ce.Errors) != 1 || ce.Errors[0].Key != kafadmin.BrokerKey(9) ||
-		!strings.Contains(err.Error(), "broker 9 is not in the cluster's metadata: check the broker id") ||
+		!strings.Contains(err.Error(), "the cluster has no broker 9: check the node id") ||
 		some[0].Err != nil || len(some[0].Dirs) != 1 || some[9].Err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("unknown broker: %v after %v, %+v", err, time.Since(start), some)
 	}

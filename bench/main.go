@@ -275,26 +275,20 @@ func writeTables(w io.Writer, rep *report) {
 		fmt.Fprintln(w)
 	}
 	if len(rep.throughput) > 0 {
-		fmt.Fprintln(w, "## Lag")
-		fmt.Fprintln(w)
-		rep.throughputTable(w, workloadLag)
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "## ListGroups + DescribeGroups")
-		fmt.Fprintln(w)
-		rep.throughputTable(w, workloadListDescribe)
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "## DescribeTopics")
-		fmt.Fprintln(w)
-		rep.throughputTable(w, workloadDescribeTopics)
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "## DescribeConfigs of topics")
-		fmt.Fprintln(w)
-		rep.throughputTable(w, workloadDescribeConfigs)
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "## CreateTopics")
-		fmt.Fprintln(w)
-		rep.throughputTable(w, workloadCreateTopics)
-		fmt.Fprintln(w)
+		for _, t := range []struct {
+			title    string
+			workload string
+		}{
+			{"Lag", workloadLag},
+			{"ListGroups + DescribeGroups", workloadListDescribe},
+			{"DescribeTopics", workloadDescribeTopics},
+			{"DescribeConfigs of topics", workloadDescribeConfigs},
+			{"CreateTopics", workloadCreateTopics},
+		} {
+			fmt.Fprintf(w, "## %s\n\n", t.title)
+			rep.throughputTable(w, t.workload)
+			fmt.Fprintln(w)
+		}
 	}
 	fmt.Fprintln(w, "## kafadmin's targets")
 	fmt.Fprintln(w)

@@ -3,7 +3,9 @@ package kafadmin_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
@@ -58,6 +60,98 @@ func TestAdminOnKafka(t *testing.T) {
 		must(t, err)
 		if len(deleted.Failed()) != 0 {
 			t.Fatalf("deleted: %+v", deleted.Sorted())
+		}
+	})
+
+	t.Run("eligible leader replicas", func(t *testing.T) {
+		// A follower stopped (controlled shutdown) leaves the ISR, which
+		// drops below min.insync.replicas: Kafka keeps it as an eligible
+		// leader replica (KIP-966), which only DescribeTopicPartitions
+		// reports.
+		_, err := cl.CreateTopics(ctx, kafadmin.NewTopic{Name: "admin-elr", Partitions: 1, ReplicationFactor: 3, Configs: map[string]string{"min.insync.replicas": "3"}})
+		must(t, err)
+		defer cl.DeleteTopics(ctx, "admin-elr")
+		leader, err := rk.Leader(ctx, "admin-elr", 0)
+		for err != nil && ctx.Err() == nil { // until every broker knows the new topic
+			time.Sleep(100 * time.Millisecond)
+			leader, err = rk.Leader(ctx, "admin-elr", 0)
+		}
+		must(t, err)
+		follower := brokers[0]
+		if follower == leader {
+			follower = brokers[1]
+		}
+		must(t, rk.StopNode(ctx, follower))
+		defer func() {
+			must(t, rk.StartNode(ctx, follower))
+			must(t, rk.WaitHealthy(ctx))
+		}()
+		var p kafadmin.PartitionInfo
+		for {
+			desc, err := cl.DescribeTopics(ctx, "admin-elr")
+			must(t, err)
+			p = desc["admin-elr"].Partitions[0]
+			if !slices.Contains(p.ISR, follower) && slices.Contains(p.EligibleLeaderReplicas, follower) {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("broker %d stopped, partition described as %+v; want it out of the ISR and among the eligible leader replicas", follower, p)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if p.Leader != leader || len(p.ISR) != 2 || len(p.Replicas) != 3 {
+			t.Fatalf("partition described as %+v; want leader %d, 2 in sync of 3", p, leader)
+		}
+	})
+
+	t.Run("raft voters", func(t *testing.T) {
+		// The shared cluster's quorum is dynamic (KIP-853): a voter
+		// other than the active controller is removed, stays on as an
+		// observer, and is added back.
+		q, err := cl.DescribeQuorum(ctx)
+		must(t, err)
+		var v kafadmin.QuorumReplica
+		for _, voter := range q.Voters {
+			if voter.ID != q.Leader {
+				v = voter
+			}
+		}
+		if v.DirectoryID == "" || len(v.Listeners) == 0 || v.Listeners[0].Host == "" || v.Listeners[0].Port == 0 {
+			t.Fatalf("quorum %+v: want voters with directory ids and listeners", q)
+		}
+		voter := kafadmin.RaftVoter{ID: v.ID, DirectoryID: v.DirectoryID, Listeners: v.Listeners}
+		if err := cl.AddRaftVoter(ctx, kafadmin.RaftVoter{ID: v.ID, DirectoryID: v.DirectoryID}); err == nil || !strings.Contains(err.Error(), "no listeners") {
+			t.Fatalf("adding a voter without listeners: %v, want an error naming them", err)
+		}
+		voters := func() []int32 {
+			q, err := cl.DescribeQuorum(ctx)
+			must(t, err)
+			var ids []int32
+			for _, r := range q.Voters {
+				ids = append(ids, r.ID)
+			}
+			return ids
+		}
+		waitVoters := func(want bool) {
+			for slices.Contains(voters(), v.ID) != want {
+				if ctx.Err() != nil {
+					t.Fatalf("voters %v: want %d among them %v", voters(), v.ID, want)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		must(t, cl.RemoveRaftVoter(ctx, voter))
+		waitVoters(false)
+		if err := cl.RemoveRaftVoter(ctx, voter); !errors.Is(err, kerr.VoterNotFound) {
+			t.Fatalf("removing voter %d again: %v, want VOTER_NOT_FOUND", v.ID, err)
+		}
+		must(t, cl.AddRaftVoter(ctx, voter))
+		waitVoters(true)
+		if err := cl.AddRaftVoter(ctx, voter); !errors.Is(err, kerr.DuplicateVoter) {
+			t.Fatalf("adding voter %d again: %v, want DUPLICATE_VOTER", v.ID, err)
+		}
+		if ids := voters(); len(ids) != len(q.Voters) {
+			t.Fatalf("voters %v after the round trip, want %d", ids, len(q.Voters))
 		}
 	})
 

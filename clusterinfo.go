@@ -317,6 +317,17 @@ type QuorumReplica struct {
 	LastFetch     time.Time // zero when unknown
 	LastCaughtUp  time.Time // zero when unknown
 	LastFetchedMS int64     // LastFetch as Kafka gives it, -1 when unknown
+	// Listeners are where the replica serves the quorum, as a dynamic
+	// quorum (KIP-853, DescribeQuorum v2) reports them for voters; nil
+	// otherwise.
+	Listeners []RaftListener
+}
+
+// RaftListener is one endpoint a controller serves the quorum on.
+type RaftListener struct {
+	Name string // the listener's name, e.g. CONTROLLER
+	Host string
+	Port uint16
 }
 
 // DescribeQuorum describes the KRaft quorum (kafka-metadata-quorum.sh
@@ -357,6 +368,15 @@ func (c *Client) DescribeQuorum(ctx context.Context) (Quorum, error) {
 		}
 		q.Voters = quorumReplicas(p.CurrentVoters, leaderEnd)
 		q.Observers = quorumReplicas(p.Observers, leaderEnd)
+		for _, n := range r.Nodes {
+			for i := range q.Voters {
+				if v := &q.Voters[i]; v.ID == n.NodeID {
+					for _, l := range n.Listeners {
+						v.Listeners = append(v.Listeners, RaftListener{Name: l.Name, Host: l.Host, Port: l.Port})
+					}
+				}
+			}
+		}
 		return q, nil
 	})
 }
@@ -408,11 +428,79 @@ func (c *Client) UnregisterBroker(ctx context.Context, id int32) error {
 }
 
 // RaftVoter names a controller of the KRaft quorum: its node id and the
-// id of its metadata log directory (hex, as DescribeQuorum reports it).
+// id of its metadata log directory (hex, as DescribeQuorum reports it),
+// and, to add it, the listeners it serves the quorum on.
 type RaftVoter struct {
 	ID          int32
 	DirectoryID string
+	Listeners   []RaftListener // needed by AddRaftVoter only
 }
+
+// AddRaftVoter makes a controller that replicates the metadata log as an
+// observer a voter of a dynamic KRaft quorum (KIP-853, Kafka 3.9 and
+// later; kafka-metadata-quorum.sh add-controller). The controller must be
+// running and caught up; v names it by id, metadata directory id and the
+// listeners it serves the quorum on (those of its controller.listener.names).
+// A static quorum refuses it. Kafka answers once the new voter set is
+// committed. A retry after a lost answer that finds the controller already
+// a voter reports success.
+func (c *Client) AddRaftVoter(ctx context.Context, v RaftVoter) error {
+	op := fmt.Sprintf("add raft voter %d", v.ID)
+	dir, err := parseDirectoryID(v.DirectoryID)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if len(v.Listeners) == 0 {
+		return fmt.Errorf("%s: no listeners: give the listeners the controller serves the quorum on (name, host and port of each of its controller.listener.names)", op)
+	}
+	for _, l := range v.Listeners {
+		if l.Name == "" || l.Host == "" || l.Port == 0 {
+			return fmt.Errorf("%s: listener %+v lacks a name, host or port: give all three", op, l)
+		}
+	}
+	ctx, cancel, err := c.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	desc, err := c.DescribeCluster(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: reading the cluster id: %w", op, err)
+	}
+	_, failed := do(ctx, c, driver.API[int, struct{}]{
+		Name:       op,
+		Route:      func(int) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
+		MinVersion: 0,
+		MaxVersion: 1,
+		ServerWait: raftVoterWait,
+		Exceptions: []driver.Exception{
+			{Code: kerr.DuplicateVoter, OnlyMaybeApplied: true, Outcome: driver.Done, Why: "added by the call's own attempt whose answer was lost"},
+		},
+		Request: func([]driver.Attempt[int]) kmsg.Request {
+			req := kmsg.NewPtrAddRaftVoterRequest()
+			req.ClusterID = kmsg.StringPtr(desc.ClusterID)
+			req.TimeoutMillis = int32(raftVoterWait.Milliseconds())
+			req.VoterID, req.VoterDirectoryID = v.ID, dir
+			req.AckWhenCommitted = true
+			for _, l := range v.Listeners {
+				req.Listeners = append(req.Listeners, kmsg.AddRaftVoterRequestListener{Name: l.Name, Host: l.Host, Port: l.Port})
+			}
+			return req
+		},
+		Response: func(_ *cluster.Broker, _ []driver.Attempt[int], resp kmsg.Response) map[int]driver.Answer[struct{}] {
+			r := resp.(*kmsg.AddRaftVoterResponse)
+			return map[int]driver.Answer[struct{}]{0: {Err: kafkaerr.New(r.ErrorCode, r.ErrorMessage)}}
+		},
+	}, []int{0}, func(int) Key { return RequestKey(op) })
+	if ke := failed[0]; ke != nil {
+		return ke
+	}
+	return nil
+}
+
+// raftVoterWait is how long the controller may take to commit a new voter
+// set before it answers REQUEST_TIMED_OUT.
+const raftVoterWait = 30 * time.Second
 
 // RemoveRaftVoter removes a controller from a dynamic KRaft quorum
 // (KIP-853, Kafka 3.9 and later; kafka-metadata-quorum.sh
@@ -432,7 +520,9 @@ func (c *Client) RemoveRaftVoter(ctx context.Context, v RaftVoter) error {
 	if err != nil {
 		return fmt.Errorf("remove raft voter %d: reading the cluster id: %w", v.ID, err)
 	}
-	_, err = one(ctx, c, fmt.Sprintf("remove raft voter %d", v.ID), driver.ToAnyBroker, 0, 0, nil, func() kmsg.Request {
+	_, err = one(ctx, c, fmt.Sprintf("remove raft voter %d", v.ID), driver.ToAnyBroker, 0, 0, []driver.Exception{
+		{Code: kerr.VoterNotFound, OnlyMaybeApplied: true, Outcome: driver.Done, Why: "removed by the call's own attempt whose answer was lost"},
+	}, func() kmsg.Request {
 		req := kmsg.NewPtrRemoveRaftVoterRequest()
 		req.ClusterID = kmsg.StringPtr(desc.ClusterID)
 		req.VoterID, req.VoterDirectoryID = v.ID, dir

@@ -132,16 +132,15 @@ func TestDescribeConsumerGroups(t *testing.T) {
 	}
 
 	// One ConsumerGroupDescribe and one DescribeGroups per coordinator,
-	// sent together, and one more of each for the missing group, asked
-	// again of its coordinator looked up afresh before it is said not to
-	// exist.
+	// sent together, and more pairs for the missing group alone, asked
+	// again of its coordinator looked up afresh until its absence has
+	// stood for a while.
 	coords := map[int32]bool{}
 	for _, g := range []string{"kip848", "classic", "nope"} {
 		coords[kc.Coordinator(g)] = true
 	}
-	apis := rec.snapshotAPIs()
-	if apis["ConsumerGroupDescribe"] != len(coords)+1 || apis["DescribeGroups"] != len(coords)+1 {
-		t.Fatalf("requests %v, want %d ConsumerGroupDescribe and %d DescribeGroups", apis, len(coords)+1, len(coords)+1)
+	if err := onePairPerCoordinatorAndMoreForTheMissing(rec.snapshotAPIs(), len(coords)); err != nil {
+		t.Fatal(err)
 	}
 
 	// A delete refused for members names them, as described.
@@ -503,10 +502,75 @@ func TestDescribeGroupsOnOneCoordinator(t *testing.T) {
 		if tc.inject != nil && dropped() < 2 {
 			t.Fatalf("%s: %d connections dropped, want 2", tc.name, dropped())
 		}
-		// One of each for the four groups, and one more of each for the
-		// missing one, asked again before it is said not to exist.
-		if apis := rec.snapshotAPIs(); tc.faults == nil && tc.inject == nil && (apis["ConsumerGroupDescribe"] != 2 || apis["DescribeGroups"] != 2) {
-			t.Fatalf("%s: requests %v, want two ConsumerGroupDescribe and two DescribeGroups for the four groups, one missing", tc.name, apis)
+		// One of each for the four groups, and more for the missing
+		// one, asked again before it is said not to exist.
+		if tc.faults == nil && tc.inject == nil {
+			if err := onePairPerCoordinatorAndMoreForTheMissing(rec.snapshotAPIs(), 1); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
 		}
+	}
+}
+
+// onePairPerCoordinatorAndMoreForTheMissing checks the describe requests
+// of a call over coordinators coordinators, one group of which does not
+// exist: one ConsumerGroupDescribe and one DescribeGroups to each, and at
+// least one more pair for the missing group, asked again until its absence
+// has stood for a while (a retry every 20 to 200 ms over two seconds is far
+// fewer than 50).
+func onePairPerCoordinatorAndMoreForTheMissing(apis map[string]int, coordinators int) error {
+	cgd, dg := apis["ConsumerGroupDescribe"], apis["DescribeGroups"]
+	if cgd != dg || cgd <= coordinators || cgd > coordinators+50 {
+		return fmt.Errorf("requests %v, want as many ConsumerGroupDescribe as DescribeGroups, more than %d and at most %d", apis, coordinators, coordinators+50)
+	}
+	return nil
+}
+
+// TestDescribeGroupNotFoundByANewCoordinator has a group's coordinator
+// answer GROUP_ID_NOT_FOUND for a while, as a Kafka broker that has just
+// become its coordinator does until its high watermark catches up: the
+// group is described, and its lag read, with no error. A group that does
+// not exist fails, once its absence has stood for a while.
+func TestDescribeGroupNotFoundByANewCoordinator(t *testing.T) {
+	kc := seeded(t)
+	cl := newClient(t, kc)
+	ctx := testContext(t)
+	for _, op := range []struct {
+		name string
+		call func() error
+	}{
+		{"describe", func() error {
+			d, err := cl.DescribeGroups(ctx, "g")
+			if err == nil && (d["g"].State != "Empty" || d["g"].Type != "classic") {
+				err = fmt.Errorf("g = %+v, want an Empty classic group", d["g"])
+			}
+			return err
+		}},
+		{"lag", func() error {
+			lags, err := cl.Lag(ctx, "g")
+			if err == nil && lags["g"].TotalLag != 28 {
+				err = fmt.Errorf("lag %d, want 28", lags["g"].TotalLag)
+			}
+			return err
+		}},
+	} {
+		// Five answers each, over more than one attempt's backoff.
+		h := kc.FailNext(kfake.Fault{Keys: []kmsg.Key{kmsg.DescribeGroups, kmsg.ConsumerGroupDescribe}, Group: "g", Err: kerr.GroupIDNotFound, Count: 10})
+		if err := op.call(); err != nil {
+			t.Fatalf("%s: %v", op.name, err)
+		}
+		if h.Hits() != 10 {
+			t.Fatalf("%s: the fault answered %d requests, want 10", op.name, h.Hits())
+		}
+		h.Remove()
+	}
+
+	start := time.Now()
+	_, err := cl.DescribeGroups(ctx, "nope")
+	if !errors.Is(err, kerr.GroupIDNotFound) {
+		t.Fatalf("describe nope: %v, want GROUP_ID_NOT_FOUND", err)
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Fatalf("nope was said not to exist after %v, before its absence stood a second", took)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -34,6 +35,42 @@ const (
 type describedGroups struct {
 	classic  *results[string, GroupDescription]
 	consumer *results[string, describedConsumerGroup]
+	notFound *notFoundSince
+}
+
+// groupNotFoundConfirm is how long a group must go on being answered not
+// found before a describe call believes it. A Kafka broker that has just
+// become a group's coordinator serves reads at its partition's high
+// watermark, which trails the log it loaded until its followers fetch again:
+// for that moment it answers GROUP_ID_NOT_FOUND for a group whose records it
+// holds (TestLagWhileBrokersRoll saw it on real Kafka, for well under a
+// second). Asking again, after a backoff and a fresh look-up, until the
+// answer has stood this long costs a describe of a group that does not
+// exist this much, and spares a lag monitor a group that flickers out of
+// existence in every rolling restart.
+const groupNotFoundConfirm = 2 * time.Second
+
+// notFoundSince remembers, for one call, when each group was first answered
+// not found.
+type notFoundSince struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+// unconfirmed records that group was answered not found now, and reports
+// whether that answer has not yet stood for groupNotFoundConfirm.
+func (n *notFoundSince) unconfirmed(group string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	first, ok := n.m[group]
+	if !ok {
+		if n.m == nil {
+			n.m = make(map[string]time.Time)
+		}
+		n.m[group] = time.Now()
+		return true
+	}
+	return time.Since(first) < groupNotFoundConfirm
 }
 
 type describedConsumerGroup struct {
@@ -118,18 +155,13 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 	if err := cmpErr(errs[0], cmpErr(errs[1], errs[2])); err != nil {
 		return nil, err
 	}
-	first := make(map[string]bool, len(batch))
-	for _, a := range batch {
-		first[a.Key] = a.N == 1
-	}
 	for i, p := range parts {
 		for g, res := range p.out {
-			if res.Outcome == driver.Fail && errors.Is(res.Err, kerr.GroupIDNotFound) && (i > 0 || first[g]) {
+			if res.Outcome == driver.Fail && errors.Is(res.Err, kerr.GroupIDNotFound) && (i > 0 || into.notFound.unconfirmed(g)) {
 				// Not found by the request of its listed kind (it
-				// changed kind), or at the first attempt: Kafka also
-				// answers so from a coordinator handing the group
-				// over during a restart. Look the coordinator up
-				// again and ask both; a second answer stands.
+				// changed kind), or not found for long enough yet
+				// (see groupNotFoundConfirm): look the coordinator
+				// up again and ask both.
 				kinds.forget(g)
 				res = driver.Result{Outcome: driver.Relookup, Err: res.Err}
 			}

@@ -24,7 +24,7 @@ const (
 // partitions, 10 records each).
 func sharedKafka(t *testing.T) *realkafka.Cluster {
 	t.Helper()
-	rk := realkafka.Shared(t, realkafka.TakeTurns(), realkafka.WithTLS(), realkafka.WithSCRAM(kafkaUser, kafkaPassword))
+	rk := realkafka.Shared(t, realkafka.TakeTurns(), realkafka.WithTLS(), realkafka.WithSCRAM(kafkaUser, kafkaPassword), realkafka.DynamicQuorum())
 	kafkaTopics.Do(func() {
 		ctx := testContext(t)
 		kafkaTopics.err = seedKafkaTopics(ctx, rk)

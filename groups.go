@@ -204,6 +204,7 @@ func (c *Client) describeGroups(ctx context.Context, groups []string) (Results[s
 	into := describedGroups{
 		classic:  newResults[string, GroupDescription](len(groups)),
 		consumer: newResults[string, describedConsumerGroup](0), // most groups are classic, still
+		notFound: &notFoundSince{},
 	}
 	failed := runGroups(ctx, c, groupCall("describe groups", groups, func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
 		return describeOn(ctx, b, batch, into, &c.kinds)

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafadmin/kafadmin/internal/cluster"
+	"github.com/kafadmin/kafadmin/internal/conn"
 	"github.com/kafadmin/kafadmin/internal/driver"
 	"github.com/kafadmin/kafadmin/internal/kafkaerr"
 )
@@ -47,7 +48,15 @@ type PartitionInfo struct {
 	// OfflineReplicas are the replicas on brokers that are down or whose
 	// log directory failed.
 	OfflineReplicas []int32
-	Err             error
+	// EligibleLeaderReplicas are the replicas out of the ISR that may
+	// still be elected leader without losing data (KIP-966), and
+	// LastKnownELR those last known eligible when the partition lost
+	// every leader. Only DescribeTopics reports them, from brokers with
+	// DescribeTopicPartitions (Kafka 3.8) and eligible leader replicas
+	// enabled; they are nil otherwise.
+	EligibleLeaderReplicas []int32
+	LastKnownELR           []int32
+	Err                    error
 }
 
 func (t TopicInfo) err() error { return t.Err }
@@ -173,11 +182,17 @@ func topicInfo(t kmsg.MetadataResponseTopic) TopicInfo {
 }
 
 // DescribeTopics describes topics by name: id, internal or not, and each
-// partition's leader, leader epoch, replicas, in-sync and offline
-// replicas, from one Metadata request to any broker whatever the number of
-// topics. A topic that does not exist fails with
-// UNKNOWN_TOPIC_OR_PARTITION; a topic being created (LEADER_NOT_AVAILABLE)
-// is asked again until it has leaders or the deadline passes.
+// partition's leader, leader epoch, replicas, in-sync, offline and
+// eligible-leader replicas. A broker with DescribeTopicPartitions (Kafka
+// 3.8) is asked with it, the only request that reports eligible leader
+// replicas (KIP-966); it pages its answers (Kafka caps each at 2,000
+// partitions), so the topics go out in requests of describeTopicsBatch
+// topics at once, each following its pages to their end. An older broker
+// is asked with Metadata, in the same requests at once. A
+// topic that does not exist fails with UNKNOWN_TOPIC_OR_PARTITION; a topic
+// being created (LEADER_NOT_AVAILABLE) is asked again until it has leaders
+// or the deadline passes. A request that fails part-way through its pages
+// is sent again from its first page.
 func (c *Client) DescribeTopics(ctx context.Context, topics ...string) (Results[string, TopicInfo], error) {
 	const op = "describe topics"
 	if len(topics) == 0 {
@@ -194,40 +209,133 @@ func (c *Client) DescribeTopics(ctx context.Context, topics ...string) (Results[
 	}
 	defer cancel()
 	topics = slices.Compact(slices.Sorted(slices.Values(topics)))
-	done, failed := do(ctx, c, driver.API[string, TopicInfo]{
-		Name:       op,
-		Route:      func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
-		MinVersion: 1,
-		MaxVersion: 12,
-		Request: func(batch []driver.Attempt[string]) kmsg.Request {
-			req := kmsg.NewPtrMetadataRequest()
-			req.AllowAutoTopicCreation = false
-			for _, a := range batch {
-				rt := kmsg.NewMetadataRequestTopic()
-				rt.Topic = kmsg.StringPtr(a.Key)
-				req.Topics = append(req.Topics, rt)
+	done := newResults[string, TopicInfo](len(topics))
+	exceptions := []driver.Exception{{Code: kerr.UnknownTopicOrPartition, Outcome: driver.Fail, Why: "the topic does not exist: retrying cannot help"}}
+	failed := run(ctx, c, driver.Call[string]{
+		Name:     op,
+		Keys:     topics,
+		Route:    func(string) driver.Route { return driver.Route{Kind: driver.ToAnyBroker} },
+		MaxBatch: describeTopicsBatch,
+		Send: func(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string]) (map[string]driver.Result, error) {
+			names := make([]string, len(batch))
+			for i, a := range batch {
+				names[i] = a.Key
 			}
-			return req
-		},
-		Response: func(_ *cluster.Broker, batch []driver.Attempt[string], resp kmsg.Response) map[string]driver.Answer[TopicInfo] {
-			out := make(map[string]driver.Answer[TopicInfo], len(batch))
-			for _, t := range resp.(*kmsg.MetadataResponse).Topics {
-				ti := topicInfo(t)
+			described, err := describeTopicsOn(ctx, b, names)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]driver.Result, len(batch))
+			for _, t := range names {
+				ti, ok := described[t]
+				if !ok {
+					out[t] = driver.Result{Outcome: driver.Relookup, Err: fmt.Errorf("%s left topic %q out of its answer", b, t)}
+					continue
+				}
 				err := ti.Err
 				if errors.Is(err, kerr.UnknownTopicOrPartition) {
-					err = kafkaerr.With(kerr.UnknownTopicOrPartition, fmt.Sprintf("topic %q does not exist: check the topic name", ti.Name))
+					err = kafkaerr.With(kerr.UnknownTopicOrPartition, fmt.Sprintf("topic %q does not exist: check the topic name", t))
 				}
 				ti.Err = nil
-				out[ti.Name] = driver.Answer[TopicInfo]{Value: ti, Err: err}
+				res := driver.Classify(driver.ToAnyBroker, err, false, exceptions)
+				if res.Outcome == driver.Done {
+					done.set(t, ti)
+				}
+				out[t] = res
 			}
-			return out
+			return out, nil
 		},
-		Exceptions: []driver.Exception{{Code: kerr.UnknownTopicOrPartition, Outcome: driver.Fail, Why: "the topic does not exist: retrying cannot help"}},
-	}, topics, TopicKey)
+	}, TopicKey)
 	for t, ke := range failed {
-		done[t] = TopicInfo{Name: t, Err: ke}
+		done.m[t] = TopicInfo{Name: t, Err: ke}
 	}
-	return done, callError(op, len(topics), failed)
+	return done.m, callError(op, len(topics), failed)
+}
+
+// describeTopicsBatch is how many topics one DescribeTopicPartitions
+// request names: 50 topics of up to 40 partitions fit in one page of
+// Kafka's 2,000, and the requests for more topics go out at once.
+const describeTopicsBatch = 50
+
+// topicPartitionsPage is the partitions asked of each page of
+// DescribeTopicPartitions: Kafka's cap (max.request.partition.size.limit).
+const topicPartitionsPage = 2000
+
+// describeTopicsOn describes topics on broker b, with
+// DescribeTopicPartitions followed to its last page where b has it, else
+// with Metadata. Each topic's error is left in its TopicInfo.
+func describeTopicsOn(ctx context.Context, b *cluster.Broker, topics []string) (map[string]TopicInfo, error) {
+	_, err := b.Version(ctx, kmsg.DescribeTopicPartitions, 0, 0)
+	var ue *conn.UnsupportedVersionError
+	switch {
+	case errors.As(err, &ue):
+		req := kmsg.NewPtrMetadataRequest()
+		req.AllowAutoTopicCreation = false
+		for _, t := range topics {
+			rt := kmsg.NewMetadataRequestTopic()
+			rt.Topic = kmsg.StringPtr(t)
+			req.Topics = append(req.Topics, rt)
+		}
+		resp, err := b.Request(ctx, req, 1, 12)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]TopicInfo, len(topics))
+		for _, t := range resp.(*kmsg.MetadataResponse).Topics {
+			ti := topicInfo(t)
+			out[ti.Name] = ti
+		}
+		return out, nil
+	case err != nil:
+		return nil, err
+	}
+	out := make(map[string]TopicInfo, len(topics))
+	req := kmsg.NewPtrDescribeTopicPartitionsRequest()
+	req.ResponsePartitionLimit = topicPartitionsPage
+	req.Topics = make([]kmsg.DescribeTopicPartitionsRequestTopic, len(topics))
+	for i, t := range topics {
+		req.Topics[i].Topic = t
+	}
+	for page := 1; ; page++ {
+		resp, err := b.Request(ctx, req, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		r := resp.(*kmsg.DescribeTopicPartitionsResponse)
+		for _, t := range r.Topics {
+			name := ""
+			if t.Topic != nil {
+				name = *t.Topic
+			}
+			ti, seen := out[name]
+			if !seen {
+				ti = TopicInfo{Name: name, ID: topicID(t.TopicID), Internal: t.IsInternal, Err: kafkaerr.New(t.ErrorCode, nil)}
+			}
+			for _, p := range t.Partitions {
+				ti.Partitions = append(ti.Partitions, PartitionInfo{
+					Partition: p.Partition, Leader: p.LeaderID, LeaderEpoch: p.LeaderEpoch,
+					Replicas: p.Replicas, ISR: p.ISR, OfflineReplicas: p.OfflineReplicas,
+					EligibleLeaderReplicas: p.EligibleLeaderReplicas, LastKnownELR: p.LastKnownELR,
+					Err: kafkaerr.New(p.ErrorCode, nil),
+				})
+			}
+			out[name] = ti
+		}
+		if r.NextCursor == nil {
+			break
+		}
+		next := &kmsg.DescribeTopicPartitionsRequestCursor{Topic: r.NextCursor.Topic, Partition: r.NextCursor.Partition}
+		if prev := req.Cursor; prev != nil && (next.Topic < prev.Topic || next.Topic == prev.Topic && next.Partition <= prev.Partition) {
+			// A cursor that does not move on would page forever.
+			return nil, fmt.Errorf("%s: DescribeTopicPartitions' page %d went back to topic %q partition %d", b, page, next.Topic, next.Partition)
+		}
+		req.Cursor = next
+	}
+	for name, ti := range out {
+		slices.SortFunc(ti.Partitions, func(a, b PartitionInfo) int { return int(a.Partition) - int(b.Partition) })
+		out[name] = ti
+	}
+	return out, nil
 }
 
 // String names the broker and its address.

@@ -92,8 +92,21 @@ func (c *Client) fetchOffsets(ctx context.Context, groups []string) (map[string]
 	return found.m, callError("fetch offsets", len(groups), failed)
 }
 
+// requireStable: every OffsetFetch sets RequireStable (v7, Kafka 2.5).
+// Kafka's group coordinator (KIP-848's, the only one from Kafka 4.0)
+// answers a plain OffsetFetch from its state at the partition's high
+// watermark, and a broker that has just become a group's coordinator holds
+// a high watermark that trails the log it loaded until its followers fetch
+// again: for that moment it answers a group's commits as missing, and a
+// lag monitor would read a lag of zero. With RequireStable it reads its
+// latest state and answers once that state is committed, so the answer
+// holds every commit the group's previous coordinator acknowledged. Older
+// coordinators answer UNSTABLE_OFFSET_COMMIT for a partition with a
+// transactional commit pending, which is retried like any retriable code.
+
 func fetchBatched(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[string], found *results[string, GroupOffsets]) (map[string]driver.Result, error) {
 	req := kmsg.NewPtrOffsetFetchRequest()
+	req.RequireStable = true // see requireStable
 	for _, a := range batch {
 		rg := kmsg.NewOffsetFetchRequestGroup()
 		rg.Group = a.Key
@@ -138,6 +151,7 @@ func fetchOneByOne(ctx context.Context, b *cluster.Broker, batch []driver.Attemp
 			req := kmsg.NewPtrOffsetFetchRequest()
 			req.Group = a.Key
 			req.Topics = nil
+			req.RequireStable = true // see requireStable
 			resp, err := b.Request(ctx, req, offsetFetchMin, offsetFetchBatch-1)
 			mu.Lock()
 			defer mu.Unlock()

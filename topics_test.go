@@ -2,6 +2,7 @@ package kafadmin_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/kafadmin/kafadmin"
 	"github.com/kafadmin/kafadmin/kafkatest"
@@ -283,5 +285,64 @@ func TestTopicsThroughControllerFaults(t *testing.T) {
 		if err != nil || h.Hits() != 3 {
 			t.Fatalf("%s through 3 NOT_CONTROLLER: %v (%d answered)", kmsg.NameForKey(int16(key)), err, h.Hits())
 		}
+	}
+}
+
+// TestDescribeTopicsPages describes 120 topics, one of them of 2,500
+// partitions: from DescribeTopicPartitions in requests of 50 topics, the
+// wide one's over two pages, every partition once and in order; and from
+// Metadata requests of 50 topics on a broker that lacks
+// DescribeTopicPartitions.
+func TestDescribeTopicsPages(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     []kafkatest.Option
+		requests map[kmsg.Key]int
+	}{
+		// 3 requests of 50, 50 and 20 topics; the one with the wide
+		// topic asks for a second page.
+		{"DescribeTopicPartitions", nil, map[kmsg.Key]int{kmsg.DescribeTopicPartitions: 4}},
+		{"Metadata before Kafka 3.8", []kafkatest.Option{kafkatest.WithKfakeOptions(kfake.MaxVersions(kversion.V3_7_0()))}, map[kmsg.Key]int{kmsg.DescribeTopicPartitions: 0, kmsg.Metadata: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := kafkatest.New(t, tc.opts...)
+			ctx := testContext(t)
+			topics := []string{"a-wide"}
+			must(t, kc.CreateTopic("a-wide", 2500))
+			for i := range 119 {
+				name := fmt.Sprintf("t%03d", i)
+				must(t, kc.CreateTopic(name, 3))
+				topics = append(topics, name)
+			}
+			cl := newClient(t, kc)
+			_, err := cl.ListBrokers(ctx) // the client's own metadata, before counting
+			must(t, err)
+			kc.ResetRequestCounts()
+			desc, err := cl.DescribeTopics(ctx, topics...)
+			must(t, err)
+			if len(desc) != len(topics) {
+				t.Fatalf("%d topics described, want %d", len(desc), len(topics))
+			}
+			for _, name := range topics {
+				ti := desc[name]
+				want := 3
+				if name == "a-wide" {
+					want = 2500
+				}
+				if ti.Err != nil || ti.Name != name || ti.ID == "" || len(ti.Partitions) != want {
+					t.Fatalf("%s: %d partitions, id %q, err %v; want %d", name, len(ti.Partitions), ti.ID, ti.Err, want)
+				}
+				for i, p := range ti.Partitions {
+					if p.Partition != int32(i) || p.Leader < 0 || len(p.Replicas) == 0 || len(p.ISR) == 0 {
+						t.Fatalf("%s: partition %d is %+v, want partition %d with a leader, replicas and ISR", name, i, p, i)
+					}
+				}
+			}
+			for key, want := range tc.requests {
+				if got := kc.RequestCount(key); got != want {
+					t.Fatalf("%d %s requests, want %d (all: %v)", got, kmsg.NameForKey(int16(key)), want, kc.RequestCounts())
+				}
+			}
+		})
 	}
 }

@@ -55,6 +55,9 @@ type node struct {
 	broker     bool
 	controller bool
 	dir        string
+	// directoryID is the metadata log directory's id a voter of a
+	// dynamic quorum is formatted with; "" otherwise.
+	directoryID string
 
 	internalPort   int
 	controllerPort int
@@ -230,6 +233,13 @@ func (c *Cluster) makeNodes() error {
 		if err := os.MkdirAll(n.dataDir(), 0o755); err != nil {
 			return fmt.Errorf("realkafka: %w", err)
 		}
+		if controller && c.cfg.dynamic {
+			id, err := randomUUID()
+			if err != nil {
+				return err
+			}
+			n.directoryID = id
+		}
 		if broker {
 			for _, l := range c.cfg.clientListeners() {
 				p, err := newProxy()
@@ -329,6 +339,12 @@ func (c *Cluster) format(ctx context.Context) error {
 	for i, n := range c.nodes {
 		wg.Go(func() {
 			args := append(c.jvmArgs(256), "kafka.tools.StorageTool", "format", "-t", c.id, "-c", n.propsPath())
+			switch {
+			case c.cfg.dynamic && n.controller:
+				args = append(args, "--initial-controllers", c.initialControllers())
+			case c.cfg.dynamic:
+				args = append(args, "--no-initial-controllers")
+			}
 			for _, u := range c.cfg.scram {
 				for _, mech := range []string{"SCRAM-SHA-256", "SCRAM-SHA-512"} {
 					args = append(args, "--add-scram", fmt.Sprintf("%s=[name=%s,password=%s]", mech, u.user, u.password))
@@ -560,6 +576,16 @@ func (c *Cluster) ControllerIDs() []int32 {
 		}
 	}
 	return ids
+}
+
+// ControllerAddr returns the address of node id's controller listener,
+// "" for a node that is not a controller.
+func (c *Cluster) ControllerAddr(id int32) string {
+	n, ok := c.byID[id]
+	if !ok || !n.controller {
+		return ""
+	}
+	return fmt.Sprintf("127.0.0.1:%d", n.controllerPort)
 }
 
 // Addrs returns every broker's PLAINTEXT client address (its proxy's), in

@@ -21,6 +21,7 @@ type config struct {
 	stopTimeout  time.Duration
 	heapMB       int
 	takeTurns    bool
+	dynamic      bool
 	alone        bool
 	logf         func(format string, args ...any)
 	errs         []error
@@ -94,6 +95,17 @@ func BrokerConfig(key, value string) Option {
 		}
 		cfg.overrides[key] = value
 	}
+}
+
+// DynamicQuorum formats the controller quorum as a dynamic one (KIP-853,
+// Kafka 3.9 and later): the nodes find the controllers through
+// controller.quorum.bootstrap.servers, and each voter is formatted with a
+// metadata directory id (--initial-controllers), so that voters can be
+// removed and added while the cluster runs (RemoveRaftVoter,
+// AddRaftVoter). Without it the quorum is static
+// (controller.quorum.voters), which needs nothing at format time.
+func DynamicQuorum() Option {
+	return func(cfg *config) { cfg.dynamic = true }
 }
 
 // WithTLS adds an SSL client listener (ListenerSSL) and, with WithSCRAM, a

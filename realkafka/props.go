@@ -124,7 +124,11 @@ func (c *Cluster) nodeProperties(n *node) string {
 	}
 	props["node.id"] = strconv.Itoa(int(n.id))
 	props["log.dirs"] = n.dataDir()
-	props["controller.quorum.voters"] = c.voters()
+	if c.cfg.dynamic {
+		props["controller.quorum.bootstrap.servers"] = c.controllerAddrs()
+	} else {
+		props["controller.quorum.voters"] = c.voters()
+	}
 	props["controller.listener.names"] = listenerController
 
 	var roles, listeners, advertised []string
@@ -184,6 +188,30 @@ func (c *Cluster) voters() string {
 	for _, n := range c.nodes {
 		if n.controller {
 			vs = append(vs, fmt.Sprintf("%d@127.0.0.1:%d", n.id, n.controllerPort))
+		}
+	}
+	return strings.Join(vs, ",")
+}
+
+// controllerAddrs is controller.quorum.bootstrap.servers: where a node of
+// a dynamic quorum finds the controllers.
+func (c *Cluster) controllerAddrs() string {
+	var as []string
+	for _, n := range c.nodes {
+		if n.controller {
+			as = append(as, fmt.Sprintf("127.0.0.1:%d", n.controllerPort))
+		}
+	}
+	return strings.Join(as, ",")
+}
+
+// initialControllers is format's --initial-controllers for a dynamic
+// quorum: each voter's id, controller endpoint and metadata directory id.
+func (c *Cluster) initialControllers() string {
+	var vs []string
+	for _, n := range c.nodes {
+		if n.controller {
+			vs = append(vs, fmt.Sprintf("%d@127.0.0.1:%d:%s", n.id, n.controllerPort, n.directoryID))
 		}
 	}
 	return strings.Join(vs, ",")

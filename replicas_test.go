@@ -438,3 +438,99 @@ func TestElectLeadersOnKafka(t *testing.T) {
 		t.Fatalf("an unclean election of a led partition: %+v", r)
 	}
 }
+
+// TestReassignmentThrottles throttles a reassignment, reads the throttles
+// back from the topic and the brokers involved, and clears them: on the
+// embedded cluster and on real Kafka, which checks the configs' names and
+// values.
+func TestReassignmentThrottles(t *testing.T) {
+	run := func(t *testing.T, cl *kafadmin.Client, topic string) {
+		ctx := testContext(t)
+		desc, err := cl.DescribeTopics(ctx, topic)
+		must(t, err)
+		brokers, err := cl.ListBrokers(ctx)
+		must(t, err)
+		p0, p1 := desc[topic].Partitions[0].Replicas, desc[topic].Partitions[1].Replicas
+		// Partition 0 moves to a broker it is not on; partition 1 keeps
+		// its replicas, reversed.
+		var to int32 = -1
+		for _, b := range brokers {
+			if !slices.Contains(p0, b.ID) {
+				to = b.ID
+			}
+		}
+		if to < 0 || len(p0) != 1 {
+			t.Fatalf("partition 0 on %v of brokers %v: want one replica and a broker without it", p0, brokers)
+		}
+		targets := map[kafadmin.TopicPartition][]int32{tp(topic, 0): {to}, tp(topic, 1): reversed(p1)}
+		if _, err := cl.ThrottleReassignment(ctx, targets, 0); err == nil || !strings.Contains(err.Error(), "positive rate") {
+			t.Fatalf("a rate of 0: %v, want an error asking for a positive rate", err)
+		}
+		res, err := cl.ThrottleReassignment(ctx, targets, 1<<20)
+		must(t, err)
+		want := []kafadmin.ConfigResource{kafadmin.TopicResource(topic), kafadmin.BrokerResource(p0[0]), kafadmin.BrokerResource(to)}
+		if got := res.Keys(); len(got) != len(want) {
+			t.Fatalf("changed %v, want %v", got, want)
+		}
+		read := func() kafadmin.Results[kafadmin.ConfigResource, kafadmin.ResourceConfigs] {
+			got, err := cl.DescribeConfigs(ctx, want...)
+			must(t, err)
+			return got
+		}
+		override := func(rc kafadmin.ResourceConfigs, name string) string {
+			for _, e := range rc.Overrides() {
+				if e.Name == name && e.Value != nil {
+					return *e.Value
+				}
+			}
+			return ""
+		}
+		got := read()
+		topicRC := got[kafadmin.TopicResource(topic)]
+		if l, f := override(topicRC, "leader.replication.throttled.replicas"), override(topicRC, "follower.replication.throttled.replicas"); l != fmt.Sprintf("0:%d", p0[0]) || f != fmt.Sprintf("0:%d", to) {
+			t.Fatalf("throttled replicas: leader %q, follower %q; want 0:%d and 0:%d", l, f, p0[0], to)
+		}
+		for _, r := range want[1:] {
+			for _, name := range []string{"leader.replication.throttled.rate", "follower.replication.throttled.rate"} {
+				if v := override(got[r], name); v != "1048576" {
+					t.Fatalf("%s: %s = %q, want 1048576", r, name, v)
+				}
+			}
+		}
+
+		_, err = cl.ClearReassignmentThrottles(ctx, topic)
+		must(t, err)
+		got = read()
+		for _, r := range want {
+			for _, e := range got[r].Overrides() {
+				if strings.Contains(e.Name, "throttled") {
+					t.Fatalf("%s still has %s after clearing", r, e.Name)
+				}
+			}
+		}
+	}
+	t.Run("embedded", func(t *testing.T) {
+		kc := kafkatest.New(t)
+		cl := newClient(t, kc)
+		_, err := cl.CreateTopics(testContext(t), kafadmin.NewTopic{Name: "throttled", Partitions: 2, ReplicationFactor: 1})
+		must(t, err)
+		run(t, cl, "throttled")
+	})
+	t.Run("kafka", func(t *testing.T) {
+		rk := sharedKafka(t)
+		ctx := testContext(t)
+		cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(rk.Addrs()...))
+		must(t, err)
+		defer cl.Close()
+		_, err = cl.CreateTopics(ctx, kafadmin.NewTopic{Name: "throttled", Partitions: 2, ReplicationFactor: 1})
+		must(t, err)
+		defer cl.DeleteTopics(ctx, "throttled")
+		run(t, cl, "throttled")
+	})
+}
+
+func reversed(ids []int32) []int32 {
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
+}

@@ -114,7 +114,11 @@ func TestReassignExecuteAndCancel(t *testing.T) {
 		t.Fatalf("answer y: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 
-	out, errOut, code = runBin(t, env, "", "partitions", "reassign", "--execute", "--reassignment-json-file", plan, "--yes", "-o", "json")
+	kc.ResetRequestCounts()
+	out, errOut, code = runBin(t, env, "", "partitions", "reassign", "--execute", "--reassignment-json-file", plan, "--yes", "-o", "json", "--throttle", "1000000")
+	if n := kc.RequestCount(kmsg.IncrementalAlterConfigs); n == 0 {
+		t.Fatalf("--throttle sent no IncrementalAlterConfigs (requests %v)", kc.RequestCounts())
+	}
 	var started struct {
 		Rollback struct {
 			Partitions []struct {
@@ -218,6 +222,9 @@ func TestPartitionsBadInput(t *testing.T) {
 		{reassign("--execute"), "name the plan: --reassignment-json-file FILE"},
 		{reassign("--list", "--broker-list", "1"), "--topics-to-move-json-file and --broker-list are for --generate"},
 		{reassign("--verify", "--reassignment-json-file", "p.json", "--yes"), "--yes is for --execute and --cancel"},
+		{reassign("--verify", "--reassignment-json-file", "p.json", "--throttle", "100"), "--throttle is for --execute"},
+		{reassign("--execute", "--reassignment-json-file", "p.json", "--throttle", "-1"), "--throttle -1: give a rate in bytes per second above 0"},
+		{reassign("--generate", "--preserve-throttles"), "--preserve-throttles is for --verify"},
 		{reassign("--generate", "--topics-to-move-json-file", file(`{"version":1,"topics":[{"topic":"t"}]}`), "--broker-list", "1,x"), `--broker-list "1,x": "x" is not a broker id`},
 		{reassign("--generate", "--topics-to-move-json-file", file(`{"version":1,"topics":[]}`), "--broker-list", "1"), "f.json: no topics"},
 		{reassign("--generate", "--topics-to-move-json-file", file(`{"version":2,"topics":[{"topic":"t"}]}`), "--broker-list", "1"), `f.json: "version" 2 is not supported: want 1`},
@@ -288,24 +295,50 @@ func TestReassignCommandOnKafka(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const topic = "cli-reassign"
-	must(t, rk.CreateTopic(ctx, topic, 2))
+	cl, err := kafadmin.NewClient(ctx, kafadmin.WithBrokers(rk.Addrs()...))
+	must(t, err)
+	defer cl.Close()
+	_, err = cl.CreateTopics(ctx, kafadmin.NewTopic{Name: topic, Assignment: [][]int32{{1, 2}, {2, 3}}})
+	must(t, err)
 	env := []string{"KAFADMIN_BROKERS=" + strings.Join(rk.Addrs(), ",")}
 	plan := writeFile(t, "plan.json", `{"version":1,"partitions":[{"topic":"cli-reassign","partition":0,"replicas":[3,2,1]},{"topic":"cli-reassign","partition":1,"replicas":[2,1,3]}]}`)
 
-	out, errOut, code := runBin(t, env, "", "partitions", "reassign", "--execute", "--reassignment-json-file", plan, "--yes")
+	// Each partition gains a replica, copied under a throttle.
+	out, errOut, code := runBin(t, env, "", "partitions", "reassign", "--execute", "--reassignment-json-file", plan, "--yes", "--throttle", "50000000")
 	if code != 0 || strings.Count(out, "started") != 2 {
 		t.Fatalf("execute: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	throttles := func() map[string]string {
+		rs := []kafadmin.ConfigResource{kafadmin.TopicResource(topic), kafadmin.BrokerResource(1), kafadmin.BrokerResource(2), kafadmin.BrokerResource(3)}
+		got, err := cl.DescribeConfigs(ctx, rs...)
+		must(t, err)
+		set := map[string]string{}
+		for _, r := range rs {
+			for _, e := range got[r].Overrides() {
+				if strings.Contains(e.Name, "throttled") && e.Value != nil {
+					set[r.String()+" "+e.Name] = *e.Value
+				}
+			}
+		}
+		return set
+	}
+	if set := throttles(); set[`topic "cli-reassign" leader.replication.throttled.replicas`] != "0:1,0:2,1:2,1:3" ||
+		set[`topic "cli-reassign" follower.replication.throttled.replicas`] != "0:3,1:1" || set["broker 3 follower.replication.throttled.rate"] != "50000000" {
+		t.Fatalf("throttles after --execute --throttle: %v", set)
 	}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		out, errOut, code = runBin(t, env, "", "partitions", "reassign", "--verify", "--reassignment-json-file", plan)
-		if code == 0 && strings.Count(out, "complete") == 2 {
+		if code == 0 && strings.Count(out, "complete") == 3 && strings.Contains(out, "the replication throttles were removed") {
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("verify: exit %d, stdout %q, stderr %q", code, out, errOut)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	if set := throttles(); len(set) != 0 {
+		t.Fatalf("throttles left after --verify found every partition complete: %v", set)
 	}
 
 	out, errOut, code = runBin(t, env, "", "partitions", "elect-leaders", "--election-type", "preferred", "--topic", topic, "-o", "json")

@@ -18,6 +18,8 @@ type reassignFlags struct {
 	generate, execute, verify, cancel, list bool
 	topicsFile, brokerList, planFile        string
 	yes                                     bool
+	throttle                                int64 // bytes/s; 0: none
+	preserveThrottles                       bool
 }
 
 func newReassignCmd(g *globals) *cobra.Command {
@@ -45,11 +47,15 @@ the same JSON files. One of:
     ("log_dirs", if present, must be "any" for every replica). It prints the
     current assignment first: save it to roll back with --execute. It asks to
     confirm on a terminal and needs --yes off one. The controller copies the
-    data in the background; --verify follows it.
+    data in the background; --verify follows it. With --throttle BYTES, the
+    copying is capped to that many bytes per second on each broker involved
+    (set before the moves start); --verify removes the throttle.
 
 --verify --reassignment-json-file F
     reports each partition of F as complete, in progress, or an error if no
-    reassignment is in progress and its replicas differ from the plan.
+    reassignment is in progress and its replicas differ from the plan. Once
+    every partition is complete, it removes the replication throttles from
+    F's topics and from every broker, unless --preserve-throttles.
 
 --cancel --reassignment-json-file F
     cancels the reassignments in progress of F's partitions: each goes back
@@ -60,9 +66,8 @@ the same JSON files. One of:
     lists every reassignment in progress, with the replicas being added and
     removed.
 
-Replica lists are written 1,2,3. Throttling the moves (--throttle) is not
-supported yet. A partition that fails is reported on stderr; if others
-succeeded, the exit code is 3.`,
+Replica lists are written 1,2,3. A partition that fails is reported on
+stderr; if others succeeded, the exit code is 3.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.check(); err != nil {
@@ -82,7 +87,9 @@ succeeded, the exit code is 3.`,
 			case f.execute:
 				return f.runExecute(cmd, g, plan)
 			case f.verify:
-				return g.withClient(cmd, func(ctx context.Context, cl *kafadmin.Client) error { return verifyPlan(ctx, g, cl, plan) })
+				return g.withClient(cmd, func(ctx context.Context, cl *kafadmin.Client) error {
+					return verifyPlan(ctx, g, cl, plan, !f.preserveThrottles)
+				})
 			}
 			return f.runCancel(cmd, g, plan)
 		},
@@ -97,6 +104,8 @@ succeeded, the exit code is 3.`,
 	fl.StringVar(&f.brokerList, "broker-list", "", "with --generate: the brokers to assign the partitions to, e.g. 1,2,3")
 	fl.StringVar(&f.planFile, "reassignment-json-file", "", `the plan: {"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2]}]}`)
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask to confirm --execute or --cancel (needed off a terminal)")
+	fl.Int64Var(&f.throttle, "throttle", 0, "with --execute: cap the replication of the moves to this many bytes per second on each broker involved")
+	fl.BoolVar(&f.preserveThrottles, "preserve-throttles", false, "with --verify: keep the replication throttles once every partition is complete")
 	return cmd
 }
 
@@ -110,6 +119,14 @@ func (f *reassignFlags) check() error {
 	case 1:
 	default:
 		return usagef("pass only one of %s", modes)
+	}
+	switch {
+	case f.throttle < 0:
+		return usagef("--throttle %d: give a rate in bytes per second above 0", f.throttle)
+	case f.throttle > 0 && !f.execute:
+		return usagef("--throttle is for --execute")
+	case f.preserveThrottles && !f.verify:
+		return usagef("--preserve-throttles is for --verify")
 	}
 	if f.generate {
 		if f.topicsFile == "" || f.brokerList == "" {
@@ -450,6 +467,11 @@ func (f *reassignFlags) runExecute(cmd *cobra.Command, g *globals, p *plan) erro
 				return err
 			}
 		}
+		if f.throttle > 0 {
+			if _, err := cl.ThrottleReassignment(ctx, p.replicas, f.throttle); err != nil {
+				return fmt.Errorf("execute: throttling the moves: %w; %s (clear any throttle set with --verify once you are done)", err, nothing)
+			}
+		}
 		res, err := cl.AlterPartitionReassignments(ctx, p.replicas)
 		if res == nil {
 			return err
@@ -527,7 +549,7 @@ type verified struct {
 	err      error
 }
 
-func verifyPlan(ctx context.Context, g *globals, cl *kafadmin.Client, p *plan) error {
+func verifyPlan(ctx context.Context, g *globals, cl *kafadmin.Client, p *plan, clearThrottles bool) error {
 	current, err := planCurrent(ctx, cl, p)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
@@ -556,6 +578,21 @@ func verifyPlan(ctx context.Context, g *globals, cl *kafadmin.Client, p *plan) e
 		out = append(out, v)
 	}
 	printVerified(g, p, out)
+	complete := !slices.ContainsFunc(out, func(v verified) bool { return v.status != statusComplete })
+	if complete && clearThrottles {
+		var topics []string
+		for _, tp := range p.partitions {
+			if !slices.Contains(topics, tp.Topic) {
+				topics = append(topics, tp.Topic)
+			}
+		}
+		if _, err := cl.ClearReassignmentThrottles(ctx, topics...); err != nil {
+			return fmt.Errorf("verify: every partition is complete, but removing the replication throttles failed: %w; run --verify again", err)
+		}
+		if g.output == "table" {
+			fmt.Fprintln(g.stdout, "\nEvery partition is complete: the replication throttles were removed from the plan's topics and every broker.")
+		}
+	}
 	if len(failed) == 0 {
 		return nil
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,5 +179,55 @@ func TestDemoOnKafka(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Fatalf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestClusterCommandsOnKafka describes real Kafka's cluster and KRaft
+// quorum through the CLI: the cluster id, every broker, a leader among
+// three voters that lag by nothing, and finalized features.
+func TestClusterCommandsOnKafka(t *testing.T) {
+	rk := kafkaCluster(t)
+	env := []string{"KAFADMIN_BROKERS=" + strings.Join(rk.Addrs(), ",")}
+
+	out, errOut, code := runBin(t, env, "", "cluster", "describe", "-o", "json")
+	var cluster struct {
+		ClusterID string `json:"cluster_id"`
+		Brokers   []struct{ Broker int32 }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &cluster) != nil || cluster.ClusterID != rk.ID() || len(cluster.Brokers) != len(rk.BrokerIDs()) {
+		t.Fatalf("cluster describe: exit %d, stdout %s, stderr %q; want cluster %s with %d brokers", code, out, errOut, rk.ID(), len(rk.BrokerIDs()))
+	}
+
+	var quorum struct {
+		Leader int32
+		Voters []struct {
+			Node int32
+			Lag  int64
+		}
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, errOut, code = runBin(t, env, "", "cluster", "quorum", "--replication", "-o", "json")
+		ok := code == 0 && json.Unmarshal([]byte(out), &quorum) == nil && len(quorum.Voters) == 3
+		for _, v := range quorum.Voters {
+			ok = ok && v.Lag >= 0
+		}
+		if ok && slices.ContainsFunc(quorum.Voters, func(v struct {
+			Node int32
+			Lag  int64
+		}) bool {
+			return v.Node == quorum.Leader
+		}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster quorum: exit %d, stdout %s, stderr %q; want a leader among 3 voters", code, out, errOut)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	out, errOut, code = runBin(t, env, "", "cluster", "features")
+	if code != 0 || !strings.Contains(out, "metadata.version") || !strings.Contains(out, "group.version") {
+		t.Fatalf("cluster features: exit %d, stdout %s, stderr %q", code, out, errOut)
 	}
 }

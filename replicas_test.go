@@ -485,29 +485,48 @@ func TestReassignmentThrottles(t *testing.T) {
 			}
 			return ""
 		}
-		got := read()
-		topicRC := got[kafadmin.TopicResource(topic)]
-		if l, f := override(topicRC, "leader.replication.throttled.replicas"), override(topicRC, "follower.replication.throttled.replicas"); l != fmt.Sprintf("0:%d", p0[0]) || f != fmt.Sprintf("0:%d", to) {
-			t.Fatalf("throttled replicas: leader %q, follower %q; want 0:%d and 0:%d", l, f, p0[0], to)
-		}
-		for _, r := range want[1:] {
-			for _, name := range []string{"leader.replication.throttled.rate", "follower.replication.throttled.rate"} {
-				if v := override(got[r], name); v != "1048576" {
-					t.Fatalf("%s: %s = %q, want 1048576", r, name, v)
+		// Kafka applies a broker's config change through the metadata
+		// log, so each broker reads it back moments later: read until
+		// the cluster agrees.
+		eventually := func(what string, check func(got kafadmin.Results[kafadmin.ConfigResource, kafadmin.ResourceConfigs]) error) {
+			for {
+				err := check(read())
+				if err == nil {
+					return
 				}
+				if ctx.Err() != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				time.Sleep(100 * time.Millisecond)
 			}
 		}
+		eventually("throttled", func(got kafadmin.Results[kafadmin.ConfigResource, kafadmin.ResourceConfigs]) error {
+			topicRC := got[kafadmin.TopicResource(topic)]
+			if l, f := override(topicRC, "leader.replication.throttled.replicas"), override(topicRC, "follower.replication.throttled.replicas"); l != fmt.Sprintf("0:%d", p0[0]) || f != fmt.Sprintf("0:%d", to) {
+				return fmt.Errorf("throttled replicas: leader %q, follower %q; want 0:%d and 0:%d", l, f, p0[0], to)
+			}
+			for _, r := range want[1:] {
+				for _, name := range []string{"leader.replication.throttled.rate", "follower.replication.throttled.rate"} {
+					if v := override(got[r], name); v != "1048576" {
+						return fmt.Errorf("%s: %s = %q, want 1048576", r, name, v)
+					}
+				}
+			}
+			return nil
+		})
 
 		_, err = cl.ClearReassignmentThrottles(ctx, topic)
 		must(t, err)
-		got = read()
-		for _, r := range want {
-			for _, e := range got[r].Overrides() {
-				if strings.Contains(e.Name, "throttled") {
-					t.Fatalf("%s still has %s after clearing", r, e.Name)
+		eventually("cleared", func(got kafadmin.Results[kafadmin.ConfigResource, kafadmin.ResourceConfigs]) error {
+			for _, r := range want {
+				for _, e := range got[r].Overrides() {
+					if strings.Contains(e.Name, "throttled") {
+						return fmt.Errorf("%s still has %s after clearing", r, e.Name)
+					}
 				}
 			}
-		}
+			return nil
+		})
 	}
 	t.Run("embedded", func(t *testing.T) {
 		kc := kafkatest.New(t)

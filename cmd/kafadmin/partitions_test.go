@@ -322,10 +322,21 @@ func TestReassignCommandOnKafka(t *testing.T) {
 		}
 		return set
 	}
-	if set := throttles(); set[`topic "cli-reassign" leader.replication.throttled.replicas`] != "0:1,0:2,1:2,1:3" ||
-		set[`topic "cli-reassign" follower.replication.throttled.replicas`] != "0:3,1:1" || set["broker 3 follower.replication.throttled.rate"] != "50000000" {
-		t.Fatalf("throttles after --execute --throttle: %v", set)
+	// Each broker learns a config change through the metadata log, moments
+	// later: read until they agree.
+	waitThrottles := func(what string, ok func(map[string]string) bool) {
+		deadline := time.Now().Add(time.Minute)
+		for set := throttles(); !ok(set); set = throttles() {
+			if time.Now().After(deadline) {
+				t.Fatalf("throttles %s: %v", what, set)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
+	waitThrottles("after --execute --throttle", func(set map[string]string) bool {
+		return set[`topic "cli-reassign" leader.replication.throttled.replicas`] == "0:1,0:2,1:2,1:3" &&
+			set[`topic "cli-reassign" follower.replication.throttled.replicas`] == "0:3,1:1" && set["broker 3 follower.replication.throttled.rate"] == "50000000"
+	})
 	deadline := time.Now().Add(time.Minute)
 	for {
 		out, errOut, code = runBin(t, env, "", "partitions", "reassign", "--verify", "--reassignment-json-file", plan)
@@ -337,9 +348,7 @@ func TestReassignCommandOnKafka(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if set := throttles(); len(set) != 0 {
-		t.Fatalf("throttles left after --verify found every partition complete: %v", set)
-	}
+	waitThrottles("left after --verify found every partition complete", func(set map[string]string) bool { return len(set) == 0 })
 
 	out, errOut, code = runBin(t, env, "", "partitions", "elect-leaders", "--election-type", "preferred", "--topic", topic, "-o", "json")
 	var elected struct {

@@ -105,8 +105,8 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 		if err != nil {
 			return nil, err
 		}
-		for g, d := range described {
-			into.classic.set(g, d)
+		for _, d := range described {
+			into.classic.set(d.Group, d)
 		}
 		return out, nil
 	case err != nil:
@@ -131,6 +131,13 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 		errs      [3]error
 		sendParts = [3][]string{unknown, classicOnly, consumerOnly}
 	)
+	if len(classicOnly) == len(groups) {
+		// Every group listed classic, as most are: one request, its
+		// answer kept as it comes.
+		parts[1].out = out
+		parts[1].classic, errs[1] = describeClassicGroups(ctx, b, groups, out)
+		sendParts = [3][]string{}
+	}
 	for i, gs := range sendParts {
 		if len(gs) == 0 {
 			continue
@@ -157,7 +164,11 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 	}
 	for i, p := range parts {
 		for g, res := range p.out {
-			if res.Outcome == driver.Fail && errors.Is(res.Err, kerr.GroupIDNotFound) && (i > 0 || into.notFound.unconfirmed(g)) {
+			if res.Outcome != driver.Fail {
+				out[g] = res
+				continue
+			}
+			if errors.Is(res.Err, kerr.GroupIDNotFound) && (i > 0 || into.notFound.unconfirmed(g)) {
 				// Not found by the request of its listed kind (it
 				// changed kind), or not found for long enough yet
 				// (see groupNotFoundConfirm): look the coordinator
@@ -167,8 +178,8 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 			}
 			out[g] = res
 		}
-		for g, d := range p.classic {
-			into.classic.set(g, d)
+		for _, d := range p.classic {
+			into.classic.set(d.Group, d)
 		}
 		for g, d := range p.consumer {
 			into.consumer.set(g, d)
@@ -180,7 +191,7 @@ func describeOn(ctx context.Context, b *cluster.Broker, batch []driver.Attempt[s
 // describedPart is what one part of a batch's description found.
 type describedPart struct {
 	out      map[string]driver.Result
-	classic  map[string]GroupDescription
+	classic  []GroupDescription
 	consumer map[string]describedConsumerGroup
 }
 
@@ -193,7 +204,7 @@ func describeBoth(ctx context.Context, b *cluster.Broker, groups []string, p *de
 		notConsumer             []string
 		consumerErr, classicErr error
 		classicOut              = make(map[string]driver.Result, len(groups))
-		classic                 map[string]GroupDescription
+		classic                 []GroupDescription
 		ue                      *conn.UnsupportedVersionError
 	)
 	wg.Go(func() { p.consumer, notConsumer, consumerErr = describeConsumerGroups(ctx, b, groups, p.out) })
@@ -208,13 +219,14 @@ func describeBoth(ctx context.Context, b *cluster.Broker, groups []string, p *de
 	if err := cmpErr(consumerErr, classicErr); err != nil {
 		return err
 	}
-	p.classic = make(map[string]GroupDescription, len(notConsumer))
 	for _, g := range notConsumer {
 		if res, ok := classicOut[g]; ok {
 			p.out[g] = res
-			if d, ok := classic[g]; ok {
-				p.classic[g] = d
-			}
+		}
+	}
+	for _, d := range classic {
+		if _, ok := p.consumer[d.Group]; !ok && p.out[d.Group].Outcome == driver.Done {
+			p.classic = append(p.classic, d)
 		}
 	}
 	return nil
@@ -266,17 +278,17 @@ func notConsumerGroup(err error) bool {
 
 // describeClassicGroups sends DescribeGroups for groups to b, records each
 // group's outcome in out and returns the groups described.
-func describeClassicGroups(ctx context.Context, b *cluster.Broker, groups []string, out map[string]driver.Result) (map[string]GroupDescription, error) {
+func describeClassicGroups(ctx context.Context, b *cluster.Broker, groups []string, out map[string]driver.Result) ([]GroupDescription, error) {
 	req := kmsg.NewPtrDescribeGroupsRequest()
 	req.Groups = groups
 	resp, err := b.Request(ctx, req, 0, describeGroupsMax)
 	if err != nil {
 		return nil, err
 	}
-	asked := setOf(groups)
-	described := make(map[string]GroupDescription, len(groups))
+	asked := slices.Sorted(slices.Values(groups))
+	described := make([]GroupDescription, 0, len(groups))
 	for _, g := range resp.(*kmsg.DescribeGroupsResponse).Groups {
-		if !asked[g.Group] {
+		if _, ok := slices.BinarySearch(asked, g.Group); !ok {
 			continue
 		}
 		err := kafkaerr.New(g.ErrorCode, g.ErrorMessage)
@@ -294,7 +306,7 @@ func describeClassicGroups(ctx context.Context, b *cluster.Broker, groups []stri
 				d.Members = append(d.Members, decodeMember(g.ProtocolType, m))
 			}
 			sortMembers(d.Members)
-			described[g.Group] = d
+			described = append(described, d)
 		}
 		out[g.Group] = res
 	}

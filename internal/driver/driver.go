@@ -186,11 +186,14 @@ func Run[K comparable](ctx context.Context, cl *cluster.Cluster, backoff Backoff
 		events:  make(chan func()),
 		sends:   make(map[*inflight[K]]struct{}),
 	}
-	seen := make(map[K]bool, len(call.Keys))
+	seen := make(map[K]struct{}, len(call.Keys))
+	states := make([]keyState[K], 0, len(call.Keys)) // one allocation for every key
+	r.keys = make([]*keyState[K], 0, len(call.Keys))
 	for _, k := range call.Keys {
-		if !seen[k] {
-			seen[k] = true
-			r.keys = append(r.keys, &keyState[K]{key: k, route: call.Route(k), broker: -1})
+		if _, dup := seen[k]; !dup {
+			seen[k] = struct{}{}
+			states = append(states, keyState[K]{key: k, route: call.Route(k), broker: -1})
+			r.keys = append(r.keys, &states[len(states)-1])
 		}
 	}
 	r.open = len(r.keys)

@@ -463,9 +463,9 @@ func (c *Client) AddRaftVoter(ctx context.Context, v RaftVoter) error {
 		return err
 	}
 	defer cancel()
-	desc, err := c.DescribeCluster(ctx)
+	clusterID, err := c.clusterID(ctx, op)
 	if err != nil {
-		return fmt.Errorf("%s: reading the cluster id: %w", op, err)
+		return err
 	}
 	_, failed := do(ctx, c, driver.API[int, struct{}]{
 		Name:       op,
@@ -478,7 +478,7 @@ func (c *Client) AddRaftVoter(ctx context.Context, v RaftVoter) error {
 		},
 		Request: func([]driver.Attempt[int]) kmsg.Request {
 			req := kmsg.NewPtrAddRaftVoterRequest()
-			req.ClusterID = kmsg.StringPtr(desc.ClusterID)
+			req.ClusterID = kmsg.StringPtr(clusterID)
 			req.TimeoutMillis = int32(raftVoterWait.Milliseconds())
 			req.VoterID, req.VoterDirectoryID = v.ID, dir
 			req.AckWhenCommitted = true
@@ -516,15 +516,15 @@ func (c *Client) RemoveRaftVoter(ctx context.Context, v RaftVoter) error {
 		return err
 	}
 	defer cancel()
-	desc, err := c.DescribeCluster(ctx)
+	clusterID, err := c.clusterID(ctx, fmt.Sprintf("remove raft voter %d", v.ID))
 	if err != nil {
-		return fmt.Errorf("remove raft voter %d: reading the cluster id: %w", v.ID, err)
+		return err
 	}
 	_, err = one(ctx, c, fmt.Sprintf("remove raft voter %d", v.ID), driver.ToAnyBroker, 0, 0, []driver.Exception{
 		{Code: kerr.VoterNotFound, OnlyMaybeApplied: true, Outcome: driver.Done, Why: "removed by the call's own attempt whose answer was lost"},
 	}, func() kmsg.Request {
 		req := kmsg.NewPtrRemoveRaftVoterRequest()
-		req.ClusterID = kmsg.StringPtr(desc.ClusterID)
+		req.ClusterID = kmsg.StringPtr(clusterID)
 		req.VoterID, req.VoterDirectoryID = v.ID, dir
 		return req
 	}, func(_ *cluster.Broker, resp kmsg.Response) (struct{}, error) {
@@ -532,6 +532,15 @@ func (c *Client) RemoveRaftVoter(ctx context.Context, v RaftVoter) error {
 		return struct{}{}, kafkaerr.New(r.ErrorCode, r.ErrorMessage)
 	})
 	return err
+}
+
+// clusterID reads the cluster's id, which voter changes must carry.
+func (c *Client) clusterID(ctx context.Context, op string) (string, error) {
+	desc, err := c.DescribeCluster(ctx)
+	if err != nil {
+		return "", fmt.Errorf("%s: reading the cluster id: %w", op, err)
+	}
+	return desc.ClusterID, nil
 }
 
 func parseDirectoryID(s string) ([16]byte, error) {

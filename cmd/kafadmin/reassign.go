@@ -178,6 +178,17 @@ type plan struct {
 	replicas   map[kafadmin.TopicPartition][]int32
 }
 
+// topics lists the plan's topics, each once, in the file's order.
+func (p *plan) topics() []string {
+	var topics []string
+	for _, tp := range p.partitions {
+		if !slices.Contains(topics, tp.Topic) {
+			topics = append(topics, tp.Topic)
+		}
+	}
+	return topics
+}
+
 // readPlanFile reads and checks a --reassignment-json-file.
 func readPlanFile(path string) (*plan, error) {
 	const flag = "--reassignment-json-file"
@@ -484,13 +495,7 @@ func (f *reassignFlags) runExecute(cmd *cobra.Command, g *globals, p *plan) erro
 // planCurrent reads the current replicas of a plan's partitions; one that
 // does not exist is an error.
 func planCurrent(ctx context.Context, cl *kafadmin.Client, p *plan) (map[kafadmin.TopicPartition][]int32, error) {
-	var topics []string
-	for _, tp := range p.partitions {
-		if !slices.Contains(topics, tp.Topic) {
-			topics = append(topics, tp.Topic)
-		}
-	}
-	a, err := currentAssignment(ctx, cl, topics...)
+	a, err := currentAssignment(ctx, cl, p.topics()...)
 	if err != nil {
 		return nil, err
 	}
@@ -580,13 +585,7 @@ func verifyPlan(ctx context.Context, g *globals, cl *kafadmin.Client, p *plan, c
 	printVerified(g, p, out)
 	complete := !slices.ContainsFunc(out, func(v verified) bool { return v.status != statusComplete })
 	if complete && clearThrottles {
-		var topics []string
-		for _, tp := range p.partitions {
-			if !slices.Contains(topics, tp.Topic) {
-				topics = append(topics, tp.Topic)
-			}
-		}
-		if _, err := cl.ClearReassignmentThrottles(ctx, topics...); err != nil {
+		if _, err := cl.ClearReassignmentThrottles(ctx, p.topics()...); err != nil {
 			return fmt.Errorf("verify: every partition is complete, but removing the replication throttles failed: %w; run --verify again", err)
 		}
 		if g.output == "table" {
